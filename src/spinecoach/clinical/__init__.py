@@ -1,0 +1,1 @@
+"""Pure clinical assessment: questionnaires, red flags, movement tests, endurance, classification."""

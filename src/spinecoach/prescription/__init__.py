@@ -1,0 +1,1 @@
+"""Pure prescription: assessment -> program, and program + sessions -> adapted program."""

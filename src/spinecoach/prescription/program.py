@@ -1,0 +1,107 @@
+"""The program document: what a patient is asked to do, why, and what was left out.
+
+Field names are the public document format (DESIGN.md section 3; `spinecoach schema program`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from spinecoach.clinical.assessment import Urgency
+from spinecoach.exercises.model import Dose, Mode, Purpose
+from spinecoach.vocabulary import Direction, SpinalLoad
+
+__all__ = [
+    "CarePathway",
+    "ExcludedExercise",
+    "Program",
+    "ProgramExercise",
+    "ProgramSafety",
+    "ProgramStatus",
+    "Reason",
+    "Referral",
+]
+
+ProgramStatus = Literal["active", "referral", "paused"]
+"""active: exercise as prescribed; referral: stopped for medical review; paused: flare-up or
+clinician hold."""
+CarePathway = Literal["self_management", "physio_led", "psychologically_informed"]
+Dosing = Literal["pain_contingent", "quota_based"]
+Phase = Literal[1, 2, 3]
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Reason(_Value):
+    """Why something is in (or out of) the program: rule id, plain words, source if any."""
+
+    rule: str
+    text: str
+    source: str | None = None
+
+
+class ProgramExercise(_Value):
+    id: str
+    name: str
+    purpose: Purpose
+    mode: Mode
+    loads: list[SpinalLoad]
+    level: int
+    ladder: str
+    dose: Dose
+    minutes: float = Field(ge=0, description="estimated time for the whole dose")
+    reasons: list[Reason] = Field(min_length=1)
+    education: str
+    pinned: bool = False
+
+
+class ExcludedExercise(_Value):
+    id: str
+    name: str
+    reasons: list[Reason] = Field(min_length=1)
+
+
+class Referral(_Value):
+    urgency: Urgency
+    patient_action: str
+    clinician_action: str
+    flags: list[str]
+
+
+class ProgramSafety(_Value):
+    """The safety facts the program was built on, carried so adaptation can keep to them."""
+
+    provoking: list[Direction] = Field(default_factory=list)
+    provoking_loads: list[SpinalLoad] = Field(default_factory=list)
+    peripheralizing: list[Direction] = Field(default_factory=list)
+    directional_preference: Direction | None = None
+    baseline_nprs: int | None = Field(default=None, ge=0, le=10)
+    stratum: Literal["low", "medium", "high"] | None = None
+
+
+class Program(_Value):
+    """A prescribed program (or a referral instead of one), fully explained."""
+
+    patient_id: str
+    version: int = Field(default=1, ge=1)
+    status: ProgramStatus
+    phase: Phase
+    phase_reasons: list[Reason] = Field(default_factory=list)
+    care_pathway: CarePathway
+    dosing: Dosing
+    minutes_per_session: int
+    sessions_per_week: int
+    exercises: list[ProgramExercise] = Field(default_factory=list)
+    excluded: list[ExcludedExercise] = Field(default_factory=list)
+    advice: list[Reason] = Field(default_factory=list)
+    referral: Referral | None = None
+    safety: ProgramSafety
+    approved_by: str | None = Field(default=None, description="clinician who approved it")
+
+    @property
+    def total_minutes(self) -> float:
+        return sum(e.minutes for e in self.exercises)

@@ -1,0 +1,85 @@
+"""The CLI shell: one-line errors with exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pydantic import BaseModel
+
+from spinecoach.cli import main
+from spinecoach.documents import load_document
+from spinecoach.errors import DocumentError
+
+
+class _Doc(BaseModel):
+    name: str
+    count: int
+
+
+def test_unknown_command_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["no-such-command"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert "no-such-command" in err
+
+
+def test_unknown_option_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["version", "--bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "error: No such option: --bogus"
+
+
+def test_version_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["version"]) == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_load_document_names_the_field(tmp_path: Path) -> None:
+    p = tmp_path / "doc.json"
+    p.write_text(json.dumps({"name": "x", "count": "many"}))
+    with pytest.raises(DocumentError, match=r"field 'count'"):
+        load_document(p, _Doc)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "text", "match"),
+    [
+        (".json", "{not json", "malformed JSON at line 1"),
+        (".yaml", "a: [1, 2", "malformed YAML"),
+        (".json", "", "malformed JSON"),
+        (".yaml", "", "empty"),
+    ],
+)
+def test_load_document_malformed(tmp_path: Path, suffix: str, text: str, match: str) -> None:
+    p = tmp_path / f"doc{suffix}"
+    p.write_text(text)
+    with pytest.raises(DocumentError, match=match):
+        load_document(p, _Doc)
+
+
+def test_load_document_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DocumentError, match="file not found"):
+        load_document(tmp_path / "absent.json", _Doc)
+
+
+def test_yaml_document_loads(tmp_path: Path) -> None:
+    p = tmp_path / "doc.yml"
+    p.write_text("name: back\ncount: 3\n")
+    assert load_document(p, _Doc) == _Doc(name="back", count=3)
+
+
+def test_public_api_is_curated() -> None:
+    import spinecoach
+
+    assert set(spinecoach.__all__) == {
+        "ClinicalSafetyError",
+        "DocumentError",
+        "InputError",
+        "SensorDataError",
+        "SpinecoachError",
+        "UnknownItemError",
+        "__version__",
+    }
