@@ -56,6 +56,7 @@ class StartBackResult(_Value):
     psychosocial: int = Field(ge=0, le=5)
     stratum: RiskStratum
     matched_care: str = Field(description="the matched treatment of the STarT Back trial")
+    skipped: int = Field(default=0, ge=0, le=9, description="items skipped (scored 0)")
 
 
 class OdiResult(_Value):
@@ -79,6 +80,7 @@ class FabqResult(_Value):
     work: int = Field(ge=0, le=42)
     physical_activity_elevated: bool = Field(description="FABQ-PA > 14")
     work_elevated: bool = Field(description="FABQ-W > 29")
+    skipped: int = Field(default=0, ge=0, le=16, description="items skipped (scored 0)")
 
 
 class Scores(_Value):
@@ -173,6 +175,9 @@ class TbcCandidate(_Value):
     ]
     criteria_matched: list[str]
     criteria_total: int
+    criteria_unknown: list[str] = Field(
+        default_factory=list, description="criteria that could not be checked (finding missing)"
+    )
 
 
 class Classification(_Value):

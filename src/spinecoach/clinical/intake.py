@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from spinecoach.clinical.answers import check_answers
 from spinecoach.vocabulary import Direction, Equipment, Sex
 
 __all__ = [
@@ -79,6 +80,30 @@ class Questionnaires(_Doc):
     psfs: list[PsfsActivity] | None = Field(default=None, max_length=5)
     fabq: list[int | None] | None = Field(default=None, description="16 items, 0-6 each")
 
+    @field_validator("start_back", "odi", "rmdq", "fabq", mode="after")
+    @classmethod
+    def _answers_fit_the_form(
+        cls, answers: list[int | None] | None, info: ValidationInfo
+    ) -> list[int | None] | None:
+        """Each instrument's item count and codes, checked by its own definition."""
+        if answers is None:
+            return None
+        from spinecoach.clinical.instruments import ITEM_RANGES
+
+        return check_answers(info.field_name or "", answers, ITEM_RANGES[info.field_name or ""])
+
+    @field_validator("psfs", mode="after")
+    @classmethod
+    def _activities_are_distinct(
+        cls, activities: list[PsfsActivity] | None
+    ) -> list[PsfsActivity] | None:
+        if activities is not None:
+            names = [a.activity for a in activities]
+            for name in names:
+                if names.count(name) > 1:
+                    raise ValueError(f"psfs activity '{name}' is listed twice")
+        return activities
+
 
 class MovementTests(_Doc):
     """Pain response to repeated movement in each direction; omitted = not tested."""
@@ -139,3 +164,11 @@ class Intake(_Doc):
     movement_tests: MovementTests = Field(default_factory=MovementTests)
     endurance: Endurance = Field(default_factory=Endurance)
     findings: Findings = Field(default_factory=Findings)
+
+    @field_validator("red_flags", mode="after")
+    @classmethod
+    def _red_flags_are_known(cls, ids: list[str]) -> list[str]:
+        """Only ids of the red-flag catalogue (``spinecoach.clinical.red_flags.RED_FLAGS``)."""
+        from spinecoach.clinical.red_flags import check_red_flag_ids
+
+        return check_red_flag_ids(ids)
