@@ -68,6 +68,10 @@ class Dose(_Value):
         default=None, gt=0, le=120, description="for time-based work such as walking"
     )
     pyramid: list[int] | None = None
+    extra_set_side: Literal["left", "right"] | None = Field(
+        default=None,
+        description="one more set on this side only (a weak side in an endurance asymmetry)",
+    )
 
     @model_validator(mode="after")
     def _has_work_unit(self) -> Dose:
@@ -119,6 +123,12 @@ class Pose(_Value):
     elbow_deg: float = 0
     neck_deg: float = 0
     ground: Literal["feet", "back", "front", "hands_knees", "side", "seat"] = "feet"
+    other_hip_deg: float | None = Field(
+        default=None, description="the other leg's hip angle when it differs (None: same)"
+    )
+    other_knee_deg: float | None = None
+    other_shoulder_deg: float | None = None
+    other_elbow_deg: float | None = None
 
 
 class Exercise(_Value):
