@@ -1,0 +1,668 @@
+"""Adaptation: the sessions done on one program version decide the next version, dose by dose.
+
+``adapt(program, sessions)`` applies, in this order (the first that fires wins for safety):
+
+1. a new red flag at a session check-in -> ``status: referral``, every exercise stopped;
+2. peripheralization in a direction -> exercises loading it stopped, the direction added to
+   the program's safety, clinician alerted;
+3. a flare-up -> progression paused, phase-1 ``flare_safe`` work only, clinician alerted;
+4. the pain response (pain-contingent dosing) or the plan (quota-based graded activity for
+   STarT Back high risk): progress one parameter, hold, or regress one step, per exercise.
+
+Every change names the exercise, the action, from -> to, and the reasons with rule ids. The
+thresholds are clinic policy (:class:`AdaptationSettings`), not published LBP rules. The new
+version is never approved: the clinician approves it (``approved_by``), and alerts marked
+``escalate`` must be seen before it is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from spinecoach.clinical.red_flags import screen_red_flags
+from spinecoach.errors import ClinicalSafetyError
+from spinecoach.exercises.catalogue import Catalogue
+from spinecoach.exercises.model import Dose, Exercise
+from spinecoach.prescription.program import (
+    Program,
+    ProgramExercise,
+    ProgramSafety,
+    Reason,
+    Referral,
+)
+from spinecoach.prescription.progression import describe_dose, dose_minutes, step_down, step_up
+from spinecoach.prescription.settings import POLICY_NOTE, AdaptationSettings
+from spinecoach.sessions.model import Session, SessionLog, check_against_program
+from spinecoach.sessions.response import (
+    exercise_record,
+    flare_up,
+    next_morning_above_baseline,
+    pain_zone,
+    weekly_trend_rising,
+)
+from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
+
+__all__ = ["Action", "Adaptation", "Alert", "Change", "adapt"]
+
+Action = Literal["progress", "hold", "regress", "replace", "stop"]
+Verdict = Literal["progress", "hold", "regress"]
+_T = TypeVar("_T")
+SILBERNAGEL = "Silbernagel et al., Am J Sports Med 2007 (pain-monitoring model); " + POLICY_NOTE
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Change(_Value):
+    """One exercise's change: what was done to it, from -> to, and why (with rule ids)."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True
+    )
+
+    exercise: str
+    action: Action
+    parameter: str | None = Field(
+        default=None, description="dose parameter moved, 'ladder' for a new rung, else null"
+    )
+    from_: Dose | str | None = Field(default=None, alias="from", description="dose or exercise id")
+    to: Dose | str | None = Field(default=None, description="dose or exercise id")
+    reasons: list[Reason] = Field(min_length=1)
+
+
+class Alert(_Value):
+    """Something the clinician must know; ``escalate`` means: review before the new version."""
+
+    rule: str
+    text: str
+    escalate: bool
+
+
+class Adaptation(_Value):
+    """The next program version, every change with its reasons, and the clinician alerts."""
+
+    program: Program
+    changes: list[Change]
+    alerts: list[Alert] = Field(default_factory=list)
+
+    @property
+    def needs_clinician(self) -> bool:
+        """True when an alert asks the clinician to review before the new version is used."""
+        return any(a.escalate for a in self.alerts)
+
+
+@dataclass
+class _Context:
+    program: Program
+    log: Sequence[Session]
+    settings: AdaptationSettings
+    catalogue: Catalogue
+    safety: ProgramSafety
+    alerts: list[Alert] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+    kept: list[ProgramExercise] = field(default_factory=list)
+
+    def provoking(self, loads: Sequence[str]) -> list[str]:
+        """The loads among ``loads`` the program's safety forbids."""
+        return [load for load in loads if load in self.safety.provoking_loads]
+
+    def record(self, change: Change, exercise: ProgramExercise | None) -> None:
+        self.changes.append(change)
+        if exercise is not None:
+            self.kept.append(exercise)
+
+
+def adapt(
+    program: Program,
+    sessions: SessionLog,
+    settings: AdaptationSettings | None = None,
+    catalogue: Catalogue | None = None,
+) -> Adaptation:
+    """The next program version (``version + 1``, unapproved) and the changes that make it."""
+    check_against_program(sessions, program)
+    if program.status == "referral":
+        raise ClinicalSafetyError(
+            f"program version {program.version} is a referral: exercise stays stopped until a "
+            "clinician clears the red flag and prescribes again"
+        )
+    if catalogue is None:
+        from spinecoach.exercises import load_catalogue
+
+        catalogue = load_catalogue()
+    ctx = _Context(
+        program, sessions.sessions, settings or AdaptationSettings(), catalogue, program.safety
+    )
+    flags = sorted({f for s in ctx.log for f in s.red_flags})
+    if flags:
+        return _refer(ctx, flags)
+    remaining = _stop_peripheralizing(ctx)
+    flare = flare_up(ctx.log, ctx.settings)
+    if flare is not None:
+        return _fall_back(ctx, remaining, flare)
+    verdict, why = _verdict(ctx)
+    recent = {e.id for e in remaining if _has_rule(e.reasons, "adapt.progress")}
+    for exercise in remaining:
+        _decide(ctx, exercise, verdict, why, recent)
+    phase, reviews = _next_phase(ctx, verdict)
+    return _finish(ctx, status="active", phase=phase, safe_reviews=reviews)
+
+
+def _has_rule(reasons: Sequence[Reason], prefix: str) -> bool:
+    return any(r.rule.startswith(prefix) for r in reasons)
+
+
+def _refer(ctx: _Context, flags: list[str]) -> Adaptation:
+    """A new red flag stops everything: referral filled from the clinical red-flag screen."""
+    screen = screen_red_flags(flags)
+    top = screen.hits[0]
+    why = Reason(
+        rule="adapt.red_flag",
+        text=f"new red flag at a session check-in ({', '.join(flags)}): exercise stops, "
+        f"{top.patient_action}",
+        source="NICE NG59; NHS primary-care LBP pathway (CLINICAL.md s4)",
+    )
+    for e in ctx.program.exercises:
+        ctx.record(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]), None)
+    ctx.alerts.append(Alert(rule="adapt.red_flag", text=why.text, escalate=True))
+    referral = Referral(
+        urgency=screen.urgency if screen.urgency != "none" else "review",
+        patient_action=top.patient_action,
+        clinician_action=top.clinician_action,
+        flags=[h.id for h in screen.hits],
+    )
+    return _finish(ctx, status="referral", phase=ctx.program.phase, referral=referral)
+
+
+def _stop_peripheralizing(ctx: _Context) -> list[ProgramExercise]:
+    """Stop exercises loading a direction that peripheralized; add it to the program's safety."""
+    directions: list[Direction] = []
+    for s in ctx.log:
+        if s.peripheralization is not None and s.peripheralization not in directions:
+            directions.append(s.peripheralization)
+    if not directions:
+        return list(ctx.program.exercises)
+    loads = {DIRECTION_LOADS[d] for d in directions}
+    old = ctx.safety
+    ctx.safety = old.model_copy(
+        update={
+            "provoking": _union(old.provoking, directions),
+            "peripheralizing": _union(old.peripheralizing, directions),
+            "provoking_loads": _union(old.provoking_loads, sorted(loads)),
+        }
+    )
+    text = f"symptoms peripheralized with {', '.join(directions)}: that direction is stopped"
+    ctx.alerts.append(Alert(rule="adapt.peripheralization", text=text, escalate=True))
+    remaining: list[ProgramExercise] = []
+    for e in ctx.program.exercises:
+        hit = sorted(loads.intersection(e.loads))
+        if hit:
+            why = Reason(
+                rule="adapt.stop.peripheralization",
+                text=f"{e.name} loads {', '.join(hit)}, which peripheralized symptoms",
+                source="TBC specific-exercise criteria (Fritz 2007), CLINICAL.md s6; a design rule",
+            )
+            ctx.record(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]), None)
+        else:
+            remaining.append(e)
+    return remaining
+
+
+def _union(old: Sequence[_T], new: Sequence[_T]) -> list[_T]:
+    return [*old, *(x for x in new if x not in old)]
+
+
+def _fall_back(ctx: _Context, remaining: list[ProgramExercise], flare: str) -> Adaptation:
+    """Flare-up: pause progression, keep or swap to phase-1 pain-free (flare_safe) work only."""
+    why = Reason(rule="adapt.flare_up", text=f"flare-up: {flare}", source=SILBERNAGEL)
+    ctx.alerts.append(
+        Alert(
+            rule="adapt.flare_up",
+            text=f"{why.text}; progression paused, phase-1 pain-free work only",
+            escalate=False,
+        )
+    )
+    in_program = {e.id for e in remaining}
+    for e in remaining:
+        entry = ctx.catalogue.get(e.id)
+        if _flare_safe(ctx, entry):
+            ctx.record(Change(exercise=e.id, action="hold", reasons=[why]), _rewhy(e, [why]))
+            continue
+        rung = _flare_safe_rung(ctx, entry, in_program)
+        if rung is None:
+            ctx.record(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]), None)
+            continue
+        in_program.add(rung.id)
+        swap = Reason(
+            rule="adapt.replace.flare_up", text=f"{rung.name} is pain-free work on the same ladder"
+        )
+        ctx.record(
+            Change(
+                exercise=e.id,
+                action="replace",
+                parameter="ladder",
+                from_=e.id,
+                to=rung.id,
+                reasons=[why, swap],
+            ),
+            _from_catalogue(rung, e, [why, swap]),
+        )
+    return _finish(ctx, status="paused", phase=1, phase_reason=why)
+
+
+def _flare_safe(ctx: _Context, entry: Exercise) -> bool:
+    return "flare_safe" in entry.tags and entry.phase == 1 and not ctx.provoking(list(entry.loads))
+
+
+def _flare_safe_rung(ctx: _Context, entry: Exercise, taken: set[str]) -> Exercise | None:
+    rung = ctx.catalogue.easier(entry.id)
+    while rung is not None:
+        if _flare_safe(ctx, rung) and rung.id not in taken:
+            return rung
+        rung = ctx.catalogue.easier(rung.id)
+    return None
+
+
+def _verdict(ctx: _Context) -> tuple[Verdict, list[Reason]]:
+    """Progress, hold or regress for the whole log, with the reasons (and clinician alerts)."""
+    log, settings = ctx.log, ctx.settings
+    if any(s.new_neuro_symptoms for s in log):
+        text = "new neurological symptoms reported: progression held for clinician review"
+        ctx.alerts.append(Alert(rule="adapt.neuro_symptoms", text=text, escalate=True))
+        return "hold", [Reason(rule="adapt.hold.neuro_symptoms", text=text)]
+    if not log:
+        return "hold", [Reason(rule="adapt.hold.no_sessions", text="no sessions were logged")]
+    if ctx.program.dosing == "quota_based":
+        text = "graded activity: the dose follows the plan, not the pain (STarT Back high risk)"
+        return "progress", [
+            Reason(
+                rule="adapt.plan.quota",
+                text=text,
+                source="Lindstrom et al., Phys Ther 1992; pairing with STarT high is a design choice",
+            )
+        ]
+    regress = _regress_reasons(log, settings)
+    if regress:
+        return "regress", regress
+    unsettled = [s for s in log if pain_zone(s, settings) == "acceptable"]
+    if unsettled:
+        dates = ", ".join(str(s.date) for s in unsettled)
+        text = f"pain reached the acceptable zone ({settings.safe_peak_nprs + 1}-{settings.acceptable_peak_nprs}/10) on {dates} but settled: hold"
+        return "hold", [Reason(rule="adapt.hold.pain_acceptable", text=text, source=SILBERNAGEL)]
+    text = f"pain stayed in the safe zone (<= {settings.safe_peak_nprs}/10 or <= +{settings.safe_rise_nprs}) and settled by the next morning"
+    return "progress", [Reason(rule="adapt.progress.pain_safe", text=text, source=SILBERNAGEL)]
+
+
+def _regress_reasons(log: Sequence[Session], settings: AdaptationSettings) -> list[Reason]:
+    reasons: list[Reason] = []
+    beyond = [s for s in log if pain_zone(s, settings) == "beyond_limit"]
+    if beyond:
+        s = beyond[-1]
+        text = f"pain rose from {s.pain_before} to {s.pain_after}/10 on {s.date}, beyond the limit (> {settings.acceptable_peak_nprs}/10 or > +{settings.max_rise_nprs})"
+        reasons.append(
+            Reason(rule="adapt.regress.pain_beyond_limit", text=text, source=SILBERNAGEL)
+        )
+    unsettled = [s for s in log if next_morning_above_baseline(s)]
+    if unsettled:
+        s = unsettled[-1]
+        text = f"next-morning pain {s.next_morning_pain}/10 after {s.date} was above the pre-session {s.pain_before}/10"
+        reasons.append(Reason(rule="adapt.regress.next_morning", text=text, source=SILBERNAGEL))
+    slope = weekly_trend_rising(log, settings)
+    if slope is not None:
+        text = f"pain before sessions rose {slope:.1f} points/week over the last 7 days"
+        reasons.append(Reason(rule="adapt.regress.weekly_trend", text=text, source=SILBERNAGEL))
+    return reasons
+
+
+def _decide(
+    ctx: _Context, e: ProgramExercise, verdict: Verdict, why: list[Reason], recent: set[str]
+) -> None:
+    """Apply the log's verdict to one exercise (pinned doses stay as the clinician set them)."""
+    if e.pinned:
+        pin = Reason(rule="adapt.hold.pinned", text="the clinician pinned this exercise's dose")
+        ctx.record(Change(exercise=e.id, action="hold", reasons=[pin]), _rewhy(e, [pin]))
+    elif verdict == "regress" and recent and e.id not in recent:
+        keep = Reason(
+            rule="adapt.hold.not_recently_progressed",
+            text="the most recent progressions are undone first; this dose was not changed last time",
+        )
+        ctx.record(
+            Change(exercise=e.id, action="hold", reasons=[*why, keep]), _rewhy(e, [*why, keep])
+        )
+    elif verdict == "regress":
+        _regress(ctx, e, why)
+    elif verdict == "progress":
+        _progress_if_ready(ctx, e, why)
+    else:
+        ctx.record(Change(exercise=e.id, action="hold", reasons=why), _rewhy(e, why))
+
+
+def _progress_if_ready(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
+    settings = ctx.settings
+    rec = exercise_record(ctx.log, e.id, e.dose.sets)
+    blockers: list[Reason] = []
+    if rec.sessions < settings.min_sessions:
+        blockers.append(
+            Reason(
+                rule="adapt.hold.min_sessions",
+                text=f"done in {rec.sessions} session(s); {settings.min_sessions} needed before progressing",
+                source=POLICY_NOTE,
+            )
+        )
+    if rec.completion < settings.completion_target:
+        blockers.append(
+            Reason(
+                rule="adapt.hold.completion",
+                text=f"{rec.completion:.0%} of the prescribed sets done; {settings.completion_target:.0%} needed",
+                source=POLICY_NOTE,
+            )
+        )
+    quota = ctx.program.dosing == "quota_based"
+    if not quota and rec.mean_rpe is not None and rec.mean_rpe > settings.max_rpe:
+        blockers.append(
+            Reason(
+                rule="adapt.hold.effort",
+                text=f"mean effort {rec.mean_rpe:.1f}/10 (Borg CR-10) is above {settings.max_rpe:g}",
+                source=POLICY_NOTE,
+            )
+        )
+    if not quota and rec.mean_quality is not None and rec.mean_quality < settings.min_quality:
+        blockers.append(
+            Reason(
+                rule="adapt.hold.form",
+                text=f"sensor-measured lumbar stillness {rec.mean_quality:.2f} is below {settings.min_quality:g}",
+                source=POLICY_NOTE,
+            )
+        )
+    if blockers:
+        ctx.record(
+            Change(exercise=e.id, action="hold", reasons=[*why, *blockers]),
+            _rewhy(e, [*why, *blockers]),
+        )
+        return
+    steps = settings.quota_steps_per_week if quota else 1
+    current, last = e, None
+    for _ in range(steps):
+        change, moved = _progress(ctx, current, why)
+        if change.action != "progress" or moved is None:
+            if last is None:
+                ctx.record(change, moved)
+                return
+            break
+        last, current = change, moved
+        if change.parameter == "ladder":
+            break
+    if last is None:
+        ctx.record(Change(exercise=e.id, action="hold", reasons=why), _rewhy(e, why))
+        return
+    ctx.record(last.model_copy(update={"from_": _was(e, last)}), current)
+
+
+def _was(e: ProgramExercise, change: Change) -> Dose | str:
+    return e.id if change.parameter == "ladder" else e.dose
+
+
+def _progress(
+    ctx: _Context, e: ProgramExercise, why: list[Reason]
+) -> tuple[Change, ProgramExercise | None]:
+    """One step up: the next dose parameter, else the next rung when it is safe and in phase."""
+    entry = ctx.catalogue.get(e.id)
+    step = step_up(e.dose, entry.bounds, ctx.settings)
+    if step is not None:
+        r = Reason(
+            rule=f"adapt.progress.{step.parameter}",
+            text=f"{step.parameter} up one step: {describe_dose(e.dose)} -> {describe_dose(step.dose)}",
+            source=POLICY_NOTE,
+        )
+        moved = _redose(e, step.dose, [*why, r])
+        return Change(
+            exercise=e.id,
+            action="progress",
+            parameter=step.parameter,
+            from_=e.dose,
+            to=step.dose,
+            reasons=[*why, r],
+        ), moved
+    rung = ctx.catalogue.harder(e.id)
+    hold = _rung_blocked(ctx, e, rung)
+    if hold is not None or rung is None:
+        reasons = [*why, hold] if hold is not None else why
+        return Change(exercise=e.id, action="hold", reasons=reasons), _rewhy(e, reasons)
+    r = Reason(
+        rule="adapt.progress.ladder",
+        text=f"dose at the top of its range: next rung {rung.name} (level {rung.level})",
+    )
+    moved = _from_catalogue(rung, e, [*why, r])
+    return Change(
+        exercise=e.id,
+        action="progress",
+        parameter="ladder",
+        from_=e.id,
+        to=rung.id,
+        reasons=[*why, r],
+    ), moved
+
+
+def _rung_blocked(ctx: _Context, e: ProgramExercise, rung: Exercise | None) -> Reason | None:
+    """Why the next rung cannot be taken (top of ladder, provoking load, later phase), if so."""
+    if rung is None:
+        return Reason(
+            rule="adapt.hold.top_of_ladder",
+            text=f"{e.name} is at the top of its dose range and of its ladder",
+        )
+    bad = ctx.provoking(list(rung.loads))
+    if bad:
+        return Reason(
+            rule="adapt.hold.provoking_rung",
+            text=f"the next rung {rung.name} loads {', '.join(bad)}, which provokes symptoms",
+        )
+    if rung.phase > ctx.program.phase:
+        return Reason(
+            rule="adapt.hold.phase",
+            text=f"the next rung {rung.name} belongs to phase {rung.phase}; the program is in phase {ctx.program.phase}",
+        )
+    if any(k.id == rung.id for k in (*ctx.program.exercises, *ctx.kept)):
+        return Reason(
+            rule="adapt.hold.rung_in_program",
+            text=f"the next rung {rung.name} is already in the program",
+        )
+    return None
+
+
+def _regress(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
+    """One step down: reduce the last-raised dose parameter, else one rung down the ladder."""
+    entry = ctx.catalogue.get(e.id)
+    streak = _regression_streak(e.reasons) + 1
+    count = Reason(rule="adapt.regress.streak", text=f"{streak} regression(s) in a row")
+    if streak >= ctx.settings.regressions_to_escalate:
+        ctx.alerts.append(
+            Alert(
+                rule="adapt.escalate.regressions",
+                text=f"{e.name}: {streak} regressions in a row",
+                escalate=True,
+            )
+        )
+    step = step_down(e.dose, entry.bounds, ctx.settings)
+    if step is not None:
+        r = Reason(
+            rule=f"adapt.regress.{step.parameter}",
+            text=f"{step.parameter} down one step: {describe_dose(e.dose)} -> {describe_dose(step.dose)}",
+        )
+        reasons = [*why, r, count]
+        ctx.record(
+            Change(
+                exercise=e.id,
+                action="regress",
+                parameter=step.parameter,
+                from_=e.dose,
+                to=step.dose,
+                reasons=reasons,
+            ),
+            _redose(e, step.dose, reasons),
+        )
+        return
+    rung = ctx.catalogue.easier(e.id)
+    if (
+        rung is None
+        or ctx.provoking(list(rung.loads))
+        or any(k.id == rung.id for k in (*ctx.program.exercises, *ctx.kept))
+    ):
+        floor = Reason(
+            rule="adapt.hold.at_floor",
+            text=f"{e.name} is at its lowest dose and no easier rung is free; clinician to review",
+        )
+        ctx.alerts.append(Alert(rule="adapt.escalate.at_floor", text=floor.text, escalate=True))
+        reasons = [*why, floor, count]
+        ctx.record(Change(exercise=e.id, action="hold", reasons=reasons), _rewhy(e, reasons))
+        return
+    r = Reason(
+        rule="adapt.regress.ladder",
+        text=f"dose at the bottom of its range: one rung down to {rung.name}",
+    )
+    reasons = [*why, r, count]
+    ctx.record(
+        Change(
+            exercise=e.id,
+            action="regress",
+            parameter="ladder",
+            from_=e.id,
+            to=rung.id,
+            reasons=reasons,
+        ),
+        _from_catalogue(rung, e, reasons),
+    )
+
+
+def _regression_streak(reasons: Sequence[Reason]) -> int:
+    """How many adaptations in a row regressed this exercise (read from its last reasons)."""
+    for r in reasons:
+        if r.rule == "adapt.regress.streak":
+            return int(r.text.split(" ", 1)[0])
+    return 0
+
+
+def _safe_reviews(program: Program) -> int:
+    """Consecutive reviews in the current phase that were safe and progressed something."""
+    for r in program.phase_reasons:
+        if r.rule == "adapt.phase.safe_reviews":
+            return int(r.text.split(" ", 1)[0])
+    return 0
+
+
+def _next_phase(ctx: _Context, verdict: Verdict) -> tuple[int, int]:
+    """The phase after this review and the count of safe reviews in it.
+
+    A review is safe when the verdict is progress, nothing was escalated or alerted, and at
+    least one exercise was progressed. The program advances one phase when enough exercises
+    have outgrown the current one, or after enough safe reviews in a row in this phase.
+    """
+    phase = ctx.program.phase
+    progressed = any(c.action == "progress" for c in ctx.changes)
+    if verdict != "progress" or ctx.alerts or not ctx.kept or not progressed:
+        return phase, 0
+    reviews = _safe_reviews(ctx.program) + 1
+    if phase >= 3:
+        return phase, reviews
+    if (
+        reviews >= ctx.settings.phase_min_reviews
+        or _outgrown_share(ctx) >= ctx.settings.phase_ready_share
+    ):
+        return phase + 1, 0
+    return phase, reviews
+
+
+def _outgrown_share(ctx: _Context) -> float:
+    """Share of the kept exercises whose next step lies beyond the program's phase."""
+    phase = ctx.program.phase
+    by_id = {c.exercise: c for c in ctx.changes}
+    outgrown = 0
+    for e in ctx.kept:
+        change = by_id.get(e.id)
+        capped = (
+            change is not None
+            and change.action == "hold"
+            and (
+                _has_rule(change.reasons, "adapt.hold.phase")
+                or _has_rule(change.reasons, "adapt.hold.top_of_ladder")
+            )
+        )
+        if capped or ctx.catalogue.get(e.id).phase > phase:
+            outgrown += 1
+    return outgrown / len(ctx.kept)
+
+
+def _finish(
+    ctx: _Context,
+    *,
+    status: Literal["active", "referral", "paused"],
+    phase: int,
+    safe_reviews: int = 0,
+    referral: Referral | None = None,
+    phase_reason: Reason | None = None,
+) -> Adaptation:
+    old = ctx.program
+    phase_reasons = [r for r in old.phase_reasons if r.rule != "adapt.phase.safe_reviews"]
+    if phase_reason is not None:
+        phase_reasons.append(phase_reason)
+    elif phase > old.phase:
+        text = (
+            f"phase {old.phase} -> {phase}: pain stayed in the safe zone and either "
+            f"{ctx.settings.phase_min_reviews} reviews in a row progressed or at least "
+            f"{ctx.settings.phase_ready_share:.0%} of the exercises outgrew phase {old.phase}"
+        )
+        phase_reasons.append(Reason(rule="adapt.phase", text=text, source=POLICY_NOTE))
+    if safe_reviews and phase == old.phase:
+        text = f"{safe_reviews} safe review(s) in a row in phase {phase}"
+        phase_reasons.append(Reason(rule="adapt.phase.safe_reviews", text=text, source=POLICY_NOTE))
+    if old.status == "paused" and status == "active":
+        text = "no flare-up since the last version: progression resumes"
+        phase_reasons.append(Reason(rule="adapt.flare_settled", text=text))
+    program = old.model_copy(
+        update={
+            "version": old.version + 1,
+            "status": status,
+            "phase": phase,
+            "phase_reasons": phase_reasons,
+            "exercises": [] if status == "referral" else ctx.kept,
+            "referral": referral if status == "referral" else old.referral,
+            "safety": ctx.safety,
+            "approved_by": None,
+        }
+    )
+    validated = Program.model_validate(program.model_dump())
+    return Adaptation(program=validated, changes=ctx.changes, alerts=ctx.alerts)
+
+
+def _rewhy(e: ProgramExercise, reasons: list[Reason]) -> ProgramExercise:
+    """The exercise with this adaptation's reasons replacing the previous adaptation's."""
+    kept = [r for r in e.reasons if not r.rule.startswith("adapt.")]
+    return e.model_copy(update={"reasons": [*kept, *reasons]})
+
+
+def _redose(e: ProgramExercise, dose: Dose, reasons: list[Reason]) -> ProgramExercise:
+    return _rewhy(e, reasons).model_copy(update={"dose": dose, "minutes": dose_minutes(dose)})
+
+
+def _from_catalogue(
+    entry: Exercise, was: ProgramExercise, reasons: list[Reason]
+) -> ProgramExercise:
+    """A new rung as a program exercise: catalogue dose, the old exercise's prescription reasons."""
+    kept = [r for r in was.reasons if not r.rule.startswith("adapt.")]
+    loads: list[SpinalLoad] = list(entry.loads)
+    return ProgramExercise(
+        id=entry.id,
+        name=entry.name,
+        purpose=entry.purpose,
+        mode=entry.mode,
+        loads=loads,
+        level=entry.level,
+        ladder=entry.ladder,
+        dose=entry.dose,
+        minutes=dose_minutes(entry.dose),
+        reasons=[*kept, *reasons],
+        education=entry.education,
+    )
