@@ -20,6 +20,7 @@ from spinecoach.clinical.intake import Findings
 __all__ = [
     "HICKS_MIN_CRITERIA",
     "HICKS_SOURCE",
+    "TBC_MIN_MATCHED",
     "TBC_MIN_MATCH_FRACTION",
     "TBC_SOURCE",
     "classify",
@@ -40,7 +41,9 @@ MANIPULATION_HIP_IR_ABOVE_DEG = 35.0  # hip internal rotation > 35 degrees in a 
 FLEXION_TYPE_AGE_ABOVE = 50  # specific exercise, flexion type: age > 50 (Fritz 2007)
 
 TBC_MIN_MATCH_FRACTION = 0.5
-"""POLICY: a TBC subgroup is listed as a candidate when at least half its criteria match."""
+"""POLICY: a TBC subgroup is a candidate when at least half its criteria match ..."""
+TBC_MIN_MATCHED = 2
+"""POLICY: ... and at least two of them, so no subgroup rests on a single finding."""
 
 Check = bool | None  # True met, False not met, None not examined
 
@@ -139,13 +142,13 @@ def _subgroup_checks(c: _Context) -> dict[str, dict[str, Check]]:
 def tbc_candidates(
     age: int, findings: Findings, movement: MovementProfile, fabq: FabqResult | None
 ) -> list[TbcCandidate]:
-    """Subgroups matching at least half their criteria, best (largest share matched) first."""
+    """Subgroups matching at least half (and two) of their criteria, largest share first."""
     ranked: list[tuple[float, int, int, TbcCandidate]] = []
     checks = _subgroup_checks(_Context(age, findings, movement, fabq))
     for order, (subgroup, criteria) in enumerate(checks.items()):
         matched = [name for name, ok in criteria.items() if ok is True]
         share = len(matched) / len(criteria)
-        if not matched or share < TBC_MIN_MATCH_FRACTION:
+        if len(matched) < TBC_MIN_MATCHED or share < TBC_MIN_MATCH_FRACTION:
             continue
         candidate = TbcCandidate(
             subgroup=subgroup,

@@ -18,6 +18,7 @@ __all__ = [
     "FLEXOR_EXTENSOR_MAX",
     "LOW_ENDURANCE_PERCENT",
     "MCGILL_NORMS_S",
+    "MIN_RATIO_HOLD_S",
     "SIDE_BRIDGE_EXTENSOR_MAX",
     "SIDE_BRIDGE_TOLERANCE",
     "endurance_profile",
@@ -46,6 +47,9 @@ MCGILL_NORMS_S: dict[str, dict[str, float]] = {
 LOW_ENDURANCE_PERCENT = 50.0
 """POLICY: a hold under 50 % of the McGill 1999 mean marks low endurance (people with LBP hold
 about 40-55 s on the Biering-Sorensen test against 80-227 s pain-free; physio-pedia)."""
+
+MIN_RATIO_HOLD_S = 1.0
+"""A hold under 1 s is a failed attempt: no ratio is formed over it (it would be meaningless)."""
 
 BieringBand = Literal["at_risk", "indeterminate", "protective", "not_applicable"]
 
@@ -104,7 +108,7 @@ def _times(endurance: Endurance) -> dict[str, float]:
 
 
 def _ratio(top: float | None, bottom: float | None) -> float | None:
-    if top is None or bottom is None or bottom <= 0:
+    if top is None or bottom is None or bottom < MIN_RATIO_HOLD_S:
         return None
     return round(top / bottom, 3)
 
