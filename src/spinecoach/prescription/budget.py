@@ -1,0 +1,138 @@
+"""Fit a program into the patient's minutes per session, never below any exercise's bounds.
+
+Order of cuts: first the optional, lower-priority exercises; then one set at a time off the
+longest exercises (down to their minimum sets); then core exercises, lowest priority first.
+Pinned exercises and clinician-set doses are never cut; if they alone do not fit, or nothing
+fits at all, the budget is impossible and an :class:`InputError` names ``minutes``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spinecoach.errors import InputError
+from spinecoach.exercises.model import Dose
+from spinecoach.prescription.dosing import estimate_minutes, fewer_sets
+from spinecoach.prescription.program import Reason
+from spinecoach.prescription.rules import reason
+from spinecoach.prescription.selection import Choice
+
+__all__ = ["CORE_PRIORITY", "MIN_SESSION_MINUTES", "Planned", "check_minutes", "fit_to_budget"]
+
+MIN_SESSION_MINUTES = 5
+"""The shortest session the engine plans (matches the intake's lower bound)."""
+
+CORE_PRIORITY = 70
+"""Slots at or above this priority are the phase core; below it they are optional extras."""
+
+SELF_MANAGEMENT_MAX_EXERCISES = 4
+"""A self-management program stays short (STarT low risk: minimal intervention, Hill 2011);
+the number itself is policy."""
+
+
+@dataclass(slots=True)
+class Planned:
+    """A chosen exercise with its dose and estimated minutes."""
+
+    choice: Choice
+    dose: Dose
+    reasons: list[Reason]
+    fixed_dose: bool = False
+
+    @property
+    def hundredths(self) -> int:
+        """Estimated time in hundredths of a minute (integers add up exactly)."""
+        return round(estimate_minutes(self.dose) * 100)
+
+    @property
+    def minutes(self) -> float:
+        return self.hundredths / 100
+
+
+def check_minutes(minutes: int) -> None:
+    """Reject a budget shorter than any session the engine plans."""
+    if minutes < MIN_SESSION_MINUTES:
+        raise InputError(
+            f"minutes: {minutes} is too short for a session; at least {MIN_SESSION_MINUTES} "
+            "minutes are needed"
+        )
+
+
+def _fits(plan: list[Planned], minutes: int) -> bool:
+    """True when the plan fits, with a hundredth of a minute to spare so that float sums of
+    the rounded minutes can never exceed the budget."""
+    return sum(p.hundredths for p in plan) <= minutes * 100 - 1
+
+
+def fit_to_budget(
+    plan: list[Planned], minutes: int, *, self_management: bool
+) -> tuple[list[Planned], list[tuple[Planned, Reason]]]:
+    """The exercises that fit (in plan order) and those dropped, each with its reason."""
+    kept = list(plan)
+    dropped: list[tuple[Planned, Reason]] = []
+    if self_management:
+        limit = SELF_MANAGEMENT_MAX_EXERCISES
+        while len(kept) > limit and _drop_lowest(
+            kept, dropped, core_too=True, why=reason("budget.self_management", limit=limit)
+        ):
+            pass
+    over_budget = reason("budget.dropped", minutes=minutes)
+    while not _fits(kept, minutes) and _drop_lowest(kept, dropped, core_too=False, why=over_budget):
+        pass
+    while not _fits(kept, minutes) and _trim_longest(kept, minutes):
+        pass
+    while not _fits(kept, minutes) and _drop_lowest(kept, dropped, core_too=True, why=over_budget):
+        pass
+    _refill(kept, dropped, minutes, over_budget)
+    if not _fits(kept, minutes) or (plan and not kept):
+        need = sum(p.minutes for p in kept) if kept else min(p.minutes for p in plan)
+        raise InputError(
+            f"minutes: {minutes} minutes cannot hold this program; it needs at least "
+            f"{need:.1f} minutes (pinned exercises and clinician doses are never cut)"
+        )
+    return kept, dropped
+
+
+def _drop_lowest(
+    kept: list[Planned], dropped: list[tuple[Planned, Reason]], *, core_too: bool, why: Reason
+) -> bool:
+    """Drop the lowest-priority droppable exercise; False when none may be dropped."""
+    droppable = [
+        p for p in kept if not p.choice.pinned and (core_too or p.choice.priority < CORE_PRIORITY)
+    ]
+    if not droppable:
+        return False
+    victim = min(droppable, key=lambda p: (p.choice.priority, -p.choice.order))
+    kept.remove(victim)
+    dropped.append((victim, why))
+    return True
+
+
+def _refill(
+    kept: list[Planned], dropped: list[tuple[Planned, Reason]], minutes: int, why: Reason
+) -> None:
+    """Put back dropped exercises that still fit, highest priority first (time left over)."""
+    for planned, because in sorted(
+        dropped, key=lambda t: (-t[0].choice.priority, t[0].choice.order)
+    ):
+        if because == why and _fits([*kept, planned], minutes):
+            kept.append(planned)
+            dropped.remove((planned, because))
+    kept.sort(key=lambda p: (not p.choice.warm_up, p.choice.order))
+
+
+def _trim_longest(kept: list[Planned], minutes: int) -> bool:
+    """Take one set off the longest trimmable exercise; False when none can lose a set."""
+    trimmable = [
+        (p, shorter)
+        for p in kept
+        if not p.fixed_dose and (shorter := fewer_sets(p.dose, p.choice.entry.exercise.bounds))
+    ]
+    if not trimmable:
+        return False
+    planned, shorter = max(trimmable, key=lambda t: (t[0].minutes, -t[0].choice.order))
+    planned.dose = shorter
+    trimmed = reason("dose.budget_trimmed", minutes=minutes)
+    if trimmed not in planned.reasons:
+        planned.reasons.append(trimmed)
+    return True

@@ -1,0 +1,215 @@
+"""The entry point: assessment + profile + catalogue (+ clinician overrides) -> program.
+
+Safety first (red flags, provoking directions, contraindications), then the care pathway
+(STarT Back), the phase, the exercises (phase core plus tailoring), their doses, and the fit
+to the session's minutes. Pure and deterministic: the same input gives the same program.
+"""
+
+from __future__ import annotations
+
+from spinecoach.clinical.assessment import Assessment
+from spinecoach.clinical.intake import PatientProfile
+from spinecoach.exercises import Catalogue
+from spinecoach.prescription.budget import Planned, check_minutes, fit_to_budget
+from spinecoach.prescription.dosing import DosingContext, initial_dose
+from spinecoach.prescription.index import CatalogueIndex, index_catalogue
+from spinecoach.prescription.overrides import Overrides, apply_dose_change, check_overrides
+from spinecoach.prescription.pathway import advice, care_pathway, is_blocked, referral
+from spinecoach.prescription.phases import choose_phase
+from spinecoach.prescription.program import (
+    ExcludedExercise,
+    Program,
+    ProgramExercise,
+    Reason,
+)
+from spinecoach.prescription.rules import reason
+from spinecoach.prescription.safety import (
+    SafetyContext,
+    exclusion_reasons,
+    program_safety,
+    safety_context,
+)
+from spinecoach.prescription.selection import Choice, select_exercises
+from spinecoach.prescription.tailoring import goals_of
+
+__all__ = ["prescribe"]
+
+PIN_PRIORITY = 1000
+"""Pinned exercises outrank every slot: the clinician's choice is never dropped for time."""
+
+_REFUSED_RED_FLAG = "a red flag stops all exercise until a clinician clears it."
+
+
+def prescribe(
+    assessment: Assessment,
+    profile: PatientProfile,
+    catalogue: Catalogue,
+    overrides: Overrides | None = None,
+) -> Program:
+    """The program for this patient, or a referral when a red flag stops exercise."""
+    check_minutes(profile.minutes_per_session)
+    index = index_catalogue(catalogue)
+    overrides = overrides or Overrides()
+    check_overrides(overrides, index.by_id.keys())
+    added: dict[str, str] = {
+        tag: f"added by the clinician ({reason('override.contraindication', tag=tag).text})"
+        for tag in overrides.contraindications
+    }
+    ctx = safety_context(assessment, profile, added)
+    pathway, dosing, pathway_reason = care_pathway(assessment)
+    safety = program_safety(assessment)
+    if is_blocked(assessment):
+        ref, reasons = referral(assessment)
+        refused_pins = [
+            ExcludedExercise(
+                id=i,
+                name=index.by_id[i].exercise.name,
+                reasons=[reason("override.refused_safety", why=_REFUSED_RED_FLAG)],
+            )
+            for i in overrides.wanted()
+        ]
+        return Program(
+            status="referral",
+            phase=1,
+            phase_reasons=[reason("phase.referral"), reasons[0]],
+            excluded=refused_pins,
+            advice=[reasons[1], pathway_reason, reason("advice.not_recommended")],
+            referral=ref,
+            patient_id=profile.id,
+            care_pathway=pathway,
+            dosing=dosing,
+            minutes_per_session=profile.minutes_per_session,
+            sessions_per_week=profile.sessions_per_week,
+            safety=safety,
+        )
+
+    phase, phase_reasons = choose_phase(assessment)
+    verdicts = {e.id: r for e in index.entries if (r := exclusion_reasons(e, ctx))}
+    blocked = set(verdicts) | set(overrides.exclude)
+    choices = select_exercises(
+        index, blocked, assessment, profile, phase, self_management=pathway == "self_management"
+    )
+    choices, refused = _apply_pins(index, ctx, verdicts, overrides, choices)
+    dosing_ctx = DosingContext(
+        phase=phase,
+        quota=dosing == "quota_based",
+        conditioning=profile.conditioning,
+        age=profile.age,
+        sessions_per_week=profile.sessions_per_week,
+        weak_side=assessment.endurance.weak_side,
+    )
+    plan = [_planned(choice, dosing_ctx, overrides, assessment) for choice in choices]
+    kept, dropped = fit_to_budget(
+        plan, profile.minutes_per_session, self_management=pathway == "self_management"
+    )
+    excluded = _excluded(index, verdicts, overrides, refused, dropped)
+    goals = goals_of(assessment, profile)
+    return Program(
+        status="active",
+        phase=phase,
+        phase_reasons=phase_reasons,
+        exercises=[_program_exercise(p) for p in kept],
+        excluded=excluded,
+        advice=advice(assessment, profile, pathway_reason, goals),
+        patient_id=profile.id,
+        care_pathway=pathway,
+        dosing=dosing,
+        minutes_per_session=profile.minutes_per_session,
+        sessions_per_week=profile.sessions_per_week,
+        safety=safety,
+    )
+
+
+def _apply_pins(
+    index: CatalogueIndex,
+    ctx: SafetyContext,
+    verdicts: dict[str, list[Reason]],
+    overrides: Overrides,
+    choices: list[Choice],
+) -> tuple[list[Choice], dict[str, list[Reason]]]:
+    """Add the clinician's pins that are safe; refuse the others with their reasons."""
+    by_id = {c.entry.id: c for c in choices}
+    refused: dict[str, list[Reason]] = {}
+    order = len(choices) + 1000
+    for exercise_id in overrides.wanted():
+        problems = verdicts.get(exercise_id, [])
+        unsafe = [r for r in problems if r.rule != "safety.equipment"]
+        if unsafe:
+            why = " ".join(r.text for r in unsafe)
+            refused[exercise_id] = [reason("override.refused_safety", why=why), *unsafe]
+            continue
+        if problems:
+            missing = ", ".join(sorted(index.by_id[exercise_id].equipment - ctx.equipment))
+            refused[exercise_id] = [reason("override.refused_equipment", missing=missing)]
+            continue
+        pin = reason("override.pinned")
+        choice = by_id.get(exercise_id)
+        if choice is None:
+            order += 1
+            choice = Choice(index.by_id[exercise_id], [pin], PIN_PRIORITY, order)
+            choices.append(choice)
+        else:
+            choice.reasons.append(pin)
+            choice.priority = PIN_PRIORITY
+        choice.pinned = True
+    return choices, refused
+
+
+def _planned(
+    choice: Choice, ctx: DosingContext, overrides: Overrides, assessment: Assessment
+) -> Planned:
+    exercise = choice.entry.exercise
+    dose, dose_reasons = initial_dose(exercise, choice.entry.tags, ctx)
+    reasons = [*choice.reasons]
+    change = overrides.doses.get(exercise.id)
+    if change is not None:
+        dose = apply_dose_change(exercise, dose, change)
+        fields = ", ".join(f"{k} {v:g}" for k, v in change.changed().items())
+        dose_reasons.append(reason("override.dose", fields=fields))
+    endurance = assessment.endurance
+    if dose.extra_set_side is not None and endurance.right_left_ratio is not None:
+        weak = reason(
+            "tailor.weak_side", ratio=f"{endurance.right_left_ratio:.2f}", side=dose.extra_set_side
+        )
+        if weak not in reasons:
+            reasons.append(weak)
+    return Planned(choice, dose, [*reasons, *dose_reasons], fixed_dose=change is not None)
+
+
+def _program_exercise(planned: Planned) -> ProgramExercise:
+    exercise = planned.choice.entry.exercise
+    return ProgramExercise(
+        id=exercise.id,
+        name=exercise.name,
+        purpose=exercise.purpose,
+        mode=exercise.mode,
+        loads=sorted(exercise.loads),
+        level=exercise.level,
+        ladder=exercise.ladder,
+        dose=planned.dose,
+        minutes=planned.minutes,
+        reasons=planned.reasons,
+        education=exercise.education,
+        pinned=planned.choice.pinned,
+    )
+
+
+def _excluded(
+    index: CatalogueIndex,
+    verdicts: dict[str, list[Reason]],
+    overrides: Overrides,
+    refused: dict[str, list[Reason]],
+    dropped: list[tuple[Planned, Reason]],
+) -> list[ExcludedExercise]:
+    """Every exercise left out, with why: safety, equipment, the clinician, or time."""
+    why: dict[str, list[Reason]] = {i: list(r) for i, r in verdicts.items()}
+    for exercise_id in overrides.exclude:
+        why.setdefault(exercise_id, []).insert(0, reason("override.excluded"))
+    for exercise_id, reasons in refused.items():
+        why[exercise_id] = reasons
+    for planned, because in dropped:
+        why.setdefault(planned.choice.entry.id, []).append(because)
+    return [
+        ExcludedExercise(id=i, name=index.by_id[i].exercise.name, reasons=why[i])
+        for i in sorted(why)
+    ]

@@ -1,0 +1,133 @@
+"""Safety first: which exercises a patient must not do, and why.
+
+Exclusions come from the assessment alone: provoking and peripheralizing directions
+(any amount of load in them), contraindications derived from findings and profile, and
+equipment the patient does not have. Nothing here is relaxed by a clinician override.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal, get_args
+
+from spinecoach.clinical.assessment import Assessment
+from spinecoach.clinical.intake import PatientProfile
+from spinecoach.prescription.index import IndexedExercise
+from spinecoach.prescription.program import ProgramSafety, Reason
+from spinecoach.prescription.rules import reason
+from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
+
+__all__ = [
+    "CONTRAINDICATIONS",
+    "Contraindication",
+    "SafetyContext",
+    "exclusion_reasons",
+    "program_safety",
+    "safety_context",
+]
+
+Contraindication = Literal[
+    "osteoporosis_flexion",
+    "acute_radicular",
+    "stenosis_extension",
+    "pregnancy_supine_late",
+    "balance_impaired_unsupported",
+    "wrist_pain",
+    "knee_pain",
+    "shoulder_pain",
+]
+"""Contraindication tags of the catalogue; the intake implies some, a clinician adds others."""
+
+CONTRAINDICATIONS: tuple[str, ...] = get_args(Contraindication)
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyContext:
+    """The safety facts of one patient, ready to test exercises against."""
+
+    provoking: tuple[Direction, ...]
+    provoking_loads: frozenset[SpinalLoad]
+    peripheralizing: tuple[Direction, ...]
+    peripheralizing_loads: frozenset[SpinalLoad]
+    contraindications: Mapping[str, str]
+    """tag -> why it applies, in plain words"""
+    equipment: frozenset[str]
+
+
+def _finding(assessment: Assessment, name: str) -> bool:
+    return assessment.examination.get(name) is True
+
+
+def implied_contraindications(assessment: Assessment) -> dict[str, str]:
+    """Contraindication tags implied by the assessment, each with the finding behind it."""
+    found: dict[str, str] = {}
+    if _finding(assessment, "imaging_stenosis"):
+        found["stenosis_extension"] = "imaging shows stenosis: no sustained extension"
+    if _finding(assessment, "balance_impaired"):
+        found["balance_impaired_unsupported"] = (
+            "balance is impaired: balance work only with support"
+        )
+    if assessment.movement.peripheralizing or _finding(assessment, "nerve_root_signs"):
+        found["acute_radicular"] = "nerve-root signs or peripheralization: no nerve-tension loading"
+    if any(hit.category == "fracture" for hit in assessment.red_flags.hits):
+        found["osteoporosis_flexion"] = (
+            "fracture red flag: no loaded flexion until bone health is reviewed"
+        )
+    return found
+
+
+def safety_context(
+    assessment: Assessment,
+    profile: PatientProfile,
+    extra_contraindications: Mapping[str, str] | None = None,
+) -> SafetyContext:
+    """Collect the patient's safety facts; ``extra_contraindications`` come from the clinician."""
+    movement = assessment.movement
+    contraindications = implied_contraindications(assessment)
+    for tag, why in sorted((extra_contraindications or {}).items()):
+        contraindications.setdefault(tag, why)
+    return SafetyContext(
+        provoking=tuple(sorted(movement.provoking)),
+        provoking_loads=movement.provoking_loads,
+        peripheralizing=tuple(sorted(movement.peripheralizing)),
+        peripheralizing_loads=frozenset(DIRECTION_LOADS[d] for d in movement.peripheralizing),
+        contraindications=MappingProxyType(dict(sorted(contraindications.items()))),
+        equipment=frozenset(profile.equipment),
+    )
+
+
+def exclusion_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason]:
+    """Why ``entry`` must not be prescribed to this patient; empty when it is safe."""
+    reasons: list[Reason] = []
+    for load in sorted(entry.loads & ctx.peripheralizing_loads):
+        reasons.append(reason("safety.peripheralizing", load=load))
+    for load in sorted((entry.loads & ctx.provoking_loads) - ctx.peripheralizing_loads):
+        directions = ", ".join(d for d in ctx.provoking if DIRECTION_LOADS[d] == load)
+        reasons.append(reason("safety.provoking_direction", load=load, directions=directions))
+    for tag in sorted(entry.contraindications & ctx.contraindications.keys()):
+        reasons.append(reason("safety.contraindication", tag=tag, why=ctx.contraindications[tag]))
+    missing = entry.equipment - ctx.equipment
+    if missing:
+        reasons.append(reason("safety.equipment", missing=", ".join(sorted(missing))))
+    return reasons
+
+
+def unsafe_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason]:
+    """Only the clinical-safety reasons (not equipment): what an override can never bypass."""
+    return [r for r in exclusion_reasons(entry, ctx) if r.rule != "safety.equipment"]
+
+
+def program_safety(assessment: Assessment) -> ProgramSafety:
+    """The safety facts carried in the program, so adaptation keeps to the same rules."""
+    movement = assessment.movement
+    start_back = assessment.scores.start_back
+    return ProgramSafety(
+        provoking=sorted(movement.provoking),
+        provoking_loads=sorted(movement.provoking_loads),
+        peripheralizing=sorted(movement.peripheralizing),
+        directional_preference=movement.directional_preference,
+        baseline_nprs=assessment.scores.nprs,
+        stratum=start_back.stratum if start_back is not None else None,
+    )
