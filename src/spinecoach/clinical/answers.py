@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from spinecoach.errors import InputError
 
-__all__ = ["Answers", "ItemRange", "check_answers"]
+__all__ = ["Answers", "ItemRange", "check_answers", "describe_items"]
 
 Answers = Sequence[int | None]
 """Coded answers in form order; ``None`` marks a skipped item."""
@@ -35,7 +35,8 @@ def check_answers(
     """Return the answers as a list after checking their count, type and range."""
     if len(answers) != len(ranges):
         raise InputError(
-            f"{instrument}: {len(answers)} answers given; {len(ranges)} items are expected"
+            f"{instrument}: {len(answers)} answer{'' if len(answers) == 1 else 's'} given; {len(ranges)} are expected "
+            f"({describe_items(ranges)}, '-' or null for a skipped item)"
         )
     checked: list[int | None] = []
     for number, (answer, allowed) in enumerate(zip(answers, ranges, strict=True), start=1):
@@ -50,3 +51,16 @@ def check_answers(
             raise InputError(f"{instrument} item {number}: {answer} is outside {allowed}")
         checked.append(answer)
     return checked
+
+
+def describe_items(ranges: Sequence[ItemRange]) -> str:
+    """The allowed codes in words, e.g. ``items 1-8 0-1, item 9 0-4``."""
+    groups: list[tuple[int, int, ItemRange]] = []
+    for number, allowed in enumerate(ranges, start=1):
+        if groups and groups[-1][2] == allowed:
+            groups[-1] = (groups[-1][0], number, allowed)
+        else:
+            groups.append((number, number, allowed))
+    if len(groups) == 1:
+        return f"each {groups[0][2]}"
+    return ", ".join(f"item {a} {r}" if a == b else f"items {a}-{b} {r}" for a, b, r in groups)

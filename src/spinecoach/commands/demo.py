@@ -1,19 +1,83 @@
-"""`spinecoach demo`: placeholder walk-through until the clinical parts arrive."""
+"""`spinecoach demo` (the `make run` job): walk an example patient from intake to assessment.
+
+The example comes from the repository's ``examples/`` when running from a checkout, or from the
+copy of ``desk-worker.intake.json`` shipped inside the package otherwise.
+"""
 
 from __future__ import annotations
 
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+import spinecoach
+from spinecoach.clinical import Intake, assess
+from spinecoach.commands.clinical import render_assessment
+from spinecoach.documents import load_document, parse_document
+
+__all__ = ["DEMO_EXAMPLE", "demo_intake", "intake_summary", "register"]
+
+DEMO_EXAMPLE = "desk-worker.intake.json"
+
+
+def _checkout_examples() -> Path:
+    """``examples/`` beside ``src/`` in a source checkout (may not exist when installed)."""
+    return Path(spinecoach.__file__).resolve().parents[2] / "examples"
+
+
+def demo_intake(path: Path | None = None) -> tuple[Intake, str]:
+    """The intake to walk through and where it came from."""
+    if path is not None:
+        return load_document(path, Intake), str(path)
+    checkout = _checkout_examples() / DEMO_EXAMPLE
+    if checkout.is_file():
+        return load_document(checkout, Intake), str(checkout)
+    shipped = resources.files("spinecoach.clinical").joinpath("examples", DEMO_EXAMPLE)
+    raw = json.loads(shipped.read_text(encoding="utf-8"))
+    return parse_document(raw, Intake, where=DEMO_EXAMPLE), f"package copy of {DEMO_EXAMPLE}"
+
+
+def intake_summary(intake: Intake) -> str:
+    """What the clinic recorded, in a few lines."""
+    p = intake.patient
+    q = intake.questionnaires
+    filled = [name for name, value in q.model_dump().items() if value not in (None, [])]
+    tested = intake.movement_tests.tested()
+    holds = {k: v for k, v in intake.endurance.model_dump().items() if v is not None}
+    return "\n".join(
+        [
+            f"Patient {p.id}: {p.age} y, {p.sex}, {p.occupation}; activities: "
+            f"{', '.join(p.activities) or 'none'}",
+            f"Time: {p.minutes_per_session} min x {p.sessions_per_week} per week; equipment: "
+            f"{', '.join(p.equipment) or 'none'}",
+            f"Goals: {'; '.join(p.goals) or 'none stated'}",
+            f"Questionnaires: {', '.join(filled) or 'none'}",
+            f"Red flags reported: {', '.join(intake.red_flags) or 'none'}",
+            f"Movement tests: {len(tested)} directions; endurance tests: {len(holds)}",
+        ]
+    )
+
+
+def _heading(title: str) -> str:
+    return f"{title}\n{'=' * len(title)}"
 
 
 def register(app: typer.Typer) -> None:
     @app.command()
-    def demo() -> None:
+    def demo(
+        intake: Annotated[
+            Path | None, typer.Option(help="intake document to walk through instead")
+        ] = None,
+    ) -> None:
         """Walk an example patient from intake to assessment."""
-        typer.echo("spinecoach demo")
+        value, origin = demo_intake(intake)
+        typer.echo(_heading("1. Intake") + f"\n(from {origin})\n\n" + intake_summary(value))
+        typer.echo("\n" + _heading("2. Assessment") + "\n\n" + render_assessment(assess(value)))
 
     @app.command()
     def version() -> None:
         """Print the spinecoach version."""
-        from spinecoach import __version__
-
-        typer.echo(__version__)
+        typer.echo(spinecoach.__version__)
