@@ -34,7 +34,13 @@ from spinecoach.prescription.program import (
     Reason,
     Referral,
 )
-from spinecoach.prescription.progression import describe_dose, dose_minutes, step_down, step_up
+from spinecoach.prescription.progression import (
+    describe_dose,
+    dose_minutes,
+    floor_dose,
+    step_down,
+    step_up,
+)
 from spinecoach.prescription.settings import POLICY_NOTE, AdaptationSettings
 from spinecoach.sessions.model import Session, SessionLog, check_against_program
 from spinecoach.sessions.response import (
@@ -230,7 +236,7 @@ def _fall_back(ctx: _Context, remaining: list[ProgramExercise], flare: str) -> A
     for e in remaining:
         entry = ctx.catalogue.get(e.id)
         if _flare_safe(ctx, entry):
-            ctx.record(Change(exercise=e.id, action="hold", reasons=[why]), _rewhy(e, [why]))
+            _gentlest(ctx, e, entry, why)
             continue
         rung = _flare_safe_rung(ctx, entry, in_program)
         if rung is None:
@@ -249,9 +255,26 @@ def _fall_back(ctx: _Context, remaining: list[ProgramExercise], flare: str) -> A
                 to=rung.id,
                 reasons=[why, swap],
             ),
-            _from_catalogue(rung, e, [why, swap]),
+            _from_catalogue(rung, e, [why, swap], dose=floor_dose(rung.dose, rung.bounds)),
         )
     return _finish(ctx, status="paused", phase=1, phase_reason=why)
+
+
+def _gentlest(ctx: _Context, e: ProgramExercise, entry: Exercise, why: Reason) -> None:
+    """Keep a pain-free drill during a flare-up, at the gentlest dose its bounds allow."""
+    gentle = floor_dose(e.dose, entry.bounds)
+    if gentle == e.dose:
+        ctx.record(Change(exercise=e.id, action="hold", reasons=[why]), _rewhy(e, [why]))
+        return
+    r = Reason(
+        rule="adapt.regress.flare_up",
+        text=f"dose down to its gentlest during the flare-up: {describe_dose(e.dose)} -> "
+        f"{describe_dose(gentle)}",
+    )
+    change = Change(
+        exercise=e.id, action="regress", parameter="dose", from_=e.dose, to=gentle, reasons=[why, r]
+    )
+    ctx.record(change, _redose(e, gentle, [why, r]))
 
 
 def _flare_safe(ctx: _Context, entry: Exercise) -> bool:
@@ -648,7 +671,7 @@ def _redose(e: ProgramExercise, dose: Dose, reasons: list[Reason]) -> ProgramExe
 
 
 def _from_catalogue(
-    entry: Exercise, was: ProgramExercise, reasons: list[Reason]
+    entry: Exercise, was: ProgramExercise, reasons: list[Reason], dose: Dose | None = None
 ) -> ProgramExercise:
     """A new rung as a program exercise: catalogue dose, the old exercise's prescription reasons."""
     kept = [r for r in was.reasons if not r.rule.startswith("adapt.")]
@@ -661,8 +684,8 @@ def _from_catalogue(
         loads=loads,
         level=entry.level,
         ladder=entry.ladder,
-        dose=entry.dose,
-        minutes=dose_minutes(entry.dose),
+        dose=dose or entry.dose,
+        minutes=dose_minutes(dose or entry.dose),
         reasons=[*kept, *reasons],
         education=entry.education,
     )

@@ -20,6 +20,7 @@ __all__ = [
     "DoseStep",
     "describe_dose",
     "dose_minutes",
+    "floor_dose",
     "step_down",
     "step_up",
 ]
@@ -57,6 +58,20 @@ def step_down(dose: Dose, bounds: DoseBounds, settings: AdaptationSettings) -> D
         if moved is not None:
             return DoseStep(moved, parameter)
     return None
+
+
+def floor_dose(dose: Dose, bounds: DoseBounds) -> Dose:
+    """The gentlest dose inside the bounds: every parameter present at its minimum."""
+    floored = dose
+    for parameter in PROGRESSION_ORDER:
+        current: float | None = getattr(floored, parameter)
+        limits = getattr(bounds, parameter)
+        if current is not None and limits is not None and current > limits.min:
+            value = float(int(limits.min)) if parameter in ("reps", "sets") else limits.min
+            floored = _with(
+                floored, parameter, max(value, 1.0) if parameter in ("reps", "sets") else value
+            )
+    return floored
 
 
 def _step_size(
