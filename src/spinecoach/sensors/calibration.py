@@ -1,0 +1,153 @@
+"""Sensor-to-segment alignment from quiet neutral standing, with a calibration quality figure.
+
+Gravity gives each segment's vertical (its cranial x axis) in sensor coordinates; the sensor's
+own z axis, made perpendicular to that vertical, gives posterior. Tilt misalignment of the
+mounting is therefore removed; a turn of the sensor about the spine's long axis is not
+(the standing pose cannot reveal it). Each sensor's samples are then fed to vqf in a "level"
+frame F (x anterior, y left, z up at neutral standing), so the filter starts at the truth.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from spinecoach.errors import SensorDataError
+from spinecoach.sensors.recording import FloatArray, Recording
+from spinecoach.sensors.settings import SensorSettings
+
+__all__ = [
+    "SEGMENT_FROM_LEVEL",
+    "Calibration",
+    "CalibrationQuality",
+    "SensorAlignment",
+    "calibrate",
+]
+
+GRAVITY_MS2 = 9.81
+
+SEGMENT_FROM_LEVEL: FloatArray = np.array([[0.0, 0.0, 1.0], [0.0, 1.0, 0.0], [-1.0, 0.0, 0.0]])
+"""Level-frame coordinates -> segment coordinates: F x (anterior) is -z, F y is y, F z is x."""
+
+
+class CalibrationQuality(BaseModel):
+    """How trustworthy the neutral reference is: stillness and duration of the standing period."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: Literal["recording start", "calibration recording"]
+    duration_s: float
+    gyro_rms_deg_s: float
+    acc_sd_ms2: float
+    mounting_tilt_deg: dict[str, float]
+    grade: Literal["good", "fair", "poor"]
+
+
+@dataclass(frozen=True)
+class SensorAlignment:
+    """Rotation from worn-sensor coordinates into the level frame F, shape (3, 3)."""
+
+    level_from_sensor: FloatArray
+    mounting_tilt_deg: float
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The alignment of each sensor and the quality of the standing period it came from."""
+
+    alignments: Mapping[str, SensorAlignment]
+    quality: CalibrationQuality
+    rate_hz: float
+
+
+def _rows(rec: Recording, n: int) -> str:
+    return f"rows {rec.first_row}-{rec.first_row + n - 1}"
+
+
+def _align(name: str, mean_acc: FloatArray, settings: SensorSettings) -> SensorAlignment:
+    up = mean_acc / np.linalg.norm(mean_acc)
+    tilt = float(np.degrees(np.arccos(np.clip(up[0], -1.0, 1.0))))
+    if tilt > settings.calibration_max_tilt_deg:
+        raise SensorDataError(
+            f"sensor {name}: its x axis is {tilt:.0f} deg from vertical during the standing "
+            f"calibration (at most {settings.calibration_max_tilt_deg:.0f}); wear it x cranial, "
+            "z out of the back"
+        )
+    posterior = np.array([0.0, 0.0, 1.0]) - up[2] * up
+    posterior /= np.linalg.norm(posterior)
+    left = np.cross(posterior, up)
+    sensor_from_segment = np.column_stack([up, left, posterior])
+    level_from_sensor = (sensor_from_segment @ SEGMENT_FROM_LEVEL).T
+    return SensorAlignment(level_from_sensor, tilt)
+
+
+def _check_units(name: str, acc_norm: float, rec: Recording, n: int) -> None:
+    if 0.8 <= acc_norm <= 1.2:
+        raise SensorDataError(
+            f"columns {name}_acc_*: |acc| is {acc_norm:.2f} at rest ({_rows(rec, n)}), which "
+            "looks like g; give m/s² (multiply by 9.81)"
+        )
+    if not 8.5 <= acc_norm <= 11.0:
+        raise SensorDataError(
+            f"columns {name}_acc_*: |acc| is {acc_norm:.2f} at rest ({_rows(rec, n)}); "
+            "expected about 9.81 m/s²"
+        )
+
+
+def calibrate(
+    rec: Recording,
+    settings: SensorSettings = SensorSettings(),
+    source: Literal["recording start", "calibration recording"] = "recording start",
+) -> Calibration:
+    """Calibrate from the first ``settings.calibration_s`` of ``rec`` (quiet neutral standing).
+
+    Raises :class:`SensorDataError` naming the rows when that period is too short, not still,
+    or the units or mounting are implausible.
+    """
+    if len(rec) < 2:
+        raise SensorDataError("no calibration period: the recording has fewer than 2 samples")
+    dt = float(np.median(np.diff(rec.t[: min(len(rec), 1000)])))
+    rate = 1.0 / dt
+    n = int(np.searchsorted(rec.t, rec.t[0] + settings.calibration_s - 0.5 * dt))
+    if rec.t[-1] - rec.t[0] + dt < settings.calibration_s - 0.5 * dt:
+        raise SensorDataError(
+            f"no calibration period: the recording holds {rec.t[-1] - rec.t[0] + dt:.1f} s, "
+            f"needs {settings.calibration_s:.0f} s of quiet standing first (or --calibration FILE)"
+        )
+    gyro_rms = 0.0
+    acc_sd = 0.0
+    alignments: dict[str, SensorAlignment] = {}
+    for name, samples in rec.sensors.items():
+        acc = samples.acc[:n]
+        gyr = samples.gyr[:n]
+        norm = np.linalg.norm(acc, axis=1)
+        _check_units(name, float(np.mean(norm)), rec, n)
+        rms = float(np.degrees(np.sqrt(np.mean(np.sum(gyr**2, axis=1)))))
+        sd = float(np.std(norm))
+        if rms > settings.calibration_max_gyr_deg_s or sd > settings.calibration_max_acc_sd_ms2:
+            raise SensorDataError(
+                f"no calibration period: {_rows(rec, n)} (first {settings.calibration_s:.0f} s) "
+                f"of sensor {name} are not quiet standing (gyro RMS {rms:.1f} deg/s, |acc| SD "
+                f"{sd:.2f} m/s²; allowed {settings.calibration_max_gyr_deg_s:.0f} and "
+                f"{settings.calibration_max_acc_sd_ms2}); start with quiet standing or pass "
+                "--calibration FILE"
+            )
+        gyro_rms = max(gyro_rms, rms)
+        acc_sd = max(acc_sd, sd)
+        alignments[name] = _align(name, np.mean(acc, axis=0), settings)
+    grade: Literal["good", "fair", "poor"] = (
+        "good" if gyro_rms < 3.0 else "fair" if gyro_rms < 6.0 else "poor"
+    )
+    quality = CalibrationQuality(
+        source=source,
+        duration_s=round(float(rec.t[n - 1] - rec.t[0] + dt), 3),
+        gyro_rms_deg_s=round(gyro_rms, 3),
+        acc_sd_ms2=round(acc_sd, 4),
+        mounting_tilt_deg={k: round(a.mounting_tilt_deg, 2) for k, a in alignments.items()},
+        grade=grade,
+    )
+    return Calibration(alignments, quality, rate)

@@ -1,0 +1,258 @@
+"""The sensor layer's only file access: read recordings (canonical CSV/Parquet, Xsens DOT CSV)
+in blocks, and write recordings, angle files and orientation files.
+
+Canonical files are read in blocks of ``chunk_rows`` rows so that memory does not grow with the
+length of the recording. The Xsens DOT export (one sensor per file) is converted on reading:
+the preamble is skipped, the start-up row of zeros dropped, ``SampleTimeFine`` (µs, a 32-bit
+clock that wraps) unwrapped into seconds from the first sample, and the gyro turned from deg/s
+into rad/s. Acc is already m/s².
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from spinecoach.errors import SensorDataError
+from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples, sensor_columns
+
+__all__ = [
+    "FileFormat",
+    "RecordingFile",
+    "open_recording",
+    "read_recording",
+    "write_angles",
+    "write_orientation",
+    "write_recording",
+]
+
+FileFormat = Literal["canonical", "xsens-dot"]
+CHUNK_ROWS = 262_144
+_SENSOR_COLUMN = re.compile(r"^([a-z][a-z0-9]*)_(acc|gyr|mag)_([xyz])$")
+_XSENS_WRAP = 2**32
+
+
+@dataclass
+class RecordingFile:
+    """An opened recording: its sensors and a block iterator; ``size`` drives progress bars."""
+
+    path: Path
+    sensors: tuple[str, ...]
+    magnetometer: dict[str, bool]
+    size: int
+    _blocks: Iterator[tuple[Recording, int]] = field(repr=False)
+
+    def blocks(self) -> Iterator[tuple[Recording, int]]:
+        """Blocks in order, each with how much of ``size`` has been read so far."""
+        return self._blocks
+
+
+def _layout(columns: list[str], path: Path) -> tuple[tuple[str, ...], dict[str, bool]]:
+    if "t" not in columns:
+        raise SensorDataError(f"{path}: missing column t (time in seconds)")
+    found: dict[str, dict[str, set[str]]] = {}
+    for col in columns:
+        if col == "t":
+            continue
+        m = _SENSOR_COLUMN.match(col)
+        if not m:
+            raise SensorDataError(
+                f"{path}: column '{col}' is not part of the recording format "
+                "(t, then {sensor}_{acc|gyr|mag}_{x|y|z})"
+            )
+        found.setdefault(m[1], {}).setdefault(m[2], set()).add(m[3])
+    if not found:
+        raise SensorDataError(
+            f"{path}: no sensor columns (expected e.g. lumbar_acc_x ... lumbar_gyr_z)"
+        )
+    for name, quantities in found.items():
+        for quantity in ("acc", "gyr"):
+            for col in sensor_columns(name, quantity):
+                if col.rsplit("_", 1)[1] not in quantities.get(quantity, set()):
+                    raise SensorDataError(f"{path}: missing column {col}")
+        if "mag" in quantities and len(quantities["mag"]) != 3:
+            missing = next(
+                c
+                for c in sensor_columns(name, "mag")
+                if c.rsplit("_", 1)[1] not in quantities["mag"]
+            )
+            raise SensorDataError(
+                f"{path}: missing column {missing} (magnetometer needs x, y and z)"
+            )
+    return tuple(found), {name: "mag" in q for name, q in found.items()}
+
+
+def _to_recording(
+    cols: dict[str, FloatArray], sensors: tuple[str, ...], mags: dict[str, bool], first_row: int
+) -> Recording:
+    def stack(name: str, quantity: str) -> FloatArray:
+        return np.column_stack([cols[c] for c in sensor_columns(name, quantity)])
+
+    samples = {
+        name: SensorSamples(
+            stack(name, "acc"), stack(name, "gyr"), stack(name, "mag") if mags[name] else None
+        )
+        for name in sensors
+    }
+    return Recording(np.asarray(cols["t"], dtype=np.float64), samples, first_row)
+
+
+def _column(frame: pd.DataFrame, name: str, first_row: int) -> FloatArray:
+    series = frame[name]
+    if series.dtype.kind in "fiu":
+        return series.to_numpy(dtype=np.float64)
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(np.isnan(values) & series.notna().to_numpy())
+    if bad.size:
+        raise SensorDataError(
+            f"row {first_row + bad[0]} column {name}: '{series.iloc[bad[0]]}' is not a number"
+        )
+    return values
+
+
+def _csv_blocks(
+    path: Path, sensors: tuple[str, ...], mags: dict[str, bool], chunk_rows: int
+) -> Iterator[tuple[Recording, int]]:
+    row = 1
+    with path.open("rb") as fh:
+        for frame in pd.read_csv(fh, chunksize=chunk_rows):
+            frame.columns = [str(c).strip() for c in frame.columns]
+            cols = {c: _column(frame, c, row) for c in frame.columns}
+            yield _to_recording(cols, sensors, mags, row), fh.tell()
+            row += len(frame)
+
+
+def _parquet_blocks(
+    pf: pq.ParquetFile, sensors: tuple[str, ...], mags: dict[str, bool], chunk_rows: int
+) -> Iterator[tuple[Recording, int]]:
+    row = 1
+    for batch in pf.iter_batches(batch_size=chunk_rows):
+        cols = {
+            name: batch.column(i).to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+            for i, name in enumerate(batch.schema.names)
+        }
+        yield _to_recording(cols, sensors, mags, row), row - 1 + batch.num_rows
+        row += batch.num_rows
+
+
+def open_recording(
+    path: str | Path,
+    file_format: FileFormat = "canonical",
+    chunk_rows: int = CHUNK_ROWS,
+    sensor_name: str = "lumbar",
+) -> RecordingFile:
+    """Open a recording for block-wise reading; checks the columns before any data is read.
+
+    ``file_format``: ``canonical`` (CSV or Parquet, by suffix) or ``xsens-dot`` (one sensor,
+    named ``sensor_name``).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SensorDataError(f"{p}: file not found")
+    if file_format == "xsens-dot":
+        rec = read_xsens_dot(p, sensor_name)
+        mags = {sensor_name: False}
+        return RecordingFile(p, (sensor_name,), mags, len(rec), iter([(rec, len(rec))]))
+    if p.suffix.lower() == ".parquet":
+        try:
+            pf = pq.ParquetFile(p)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise SensorDataError(f"{p}: not a readable Parquet file ({exc})") from None
+        sensors, mags = _layout(list(pf.schema_arrow.names), p)
+        blocks = _parquet_blocks(pf, sensors, mags, chunk_rows)
+        return RecordingFile(p, sensors, mags, pf.metadata.num_rows, blocks)
+    try:
+        header = pd.read_csv(p, nrows=0).columns.tolist()
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SensorDataError(f"{p}: not a readable CSV file ({type(exc).__name__})") from None
+    sensors, mags = _layout([str(c).strip() for c in header], p)
+    return RecordingFile(
+        p, sensors, mags, p.stat().st_size, _csv_blocks(p, sensors, mags, chunk_rows)
+    )
+
+
+def read_recording(
+    path: str | Path, file_format: FileFormat = "canonical", sensor_name: str = "lumbar"
+) -> Recording:
+    """The whole recording in memory (for orientation of one file and for tests)."""
+    blocks = [b for b, _ in open_recording(path, file_format, sensor_name=sensor_name).blocks()]
+    if not blocks:
+        raise SensorDataError(f"{path}: the recording has no rows")
+    if len(blocks) == 1:
+        return blocks[0]
+    names = blocks[0].sensors.keys()
+    sensors = {
+        n: SensorSamples(
+            np.concatenate([b.sensors[n].acc for b in blocks]),
+            np.concatenate([b.sensors[n].gyr for b in blocks]),
+            None
+            if blocks[0].sensors[n].mag is None
+            else np.concatenate([b.sensors[n].mag for b in blocks]),  # type: ignore[misc]
+        )
+        for n in names
+    }
+    return Recording(np.concatenate([b.t for b in blocks]), sensors)
+
+
+def read_xsens_dot(path: Path, sensor_name: str = "lumbar") -> Recording:
+    """Convert an Xsens DOT app CSV export (one sensor) into a canonical recording."""
+    lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    header_at = next((i for i, line in enumerate(lines) if line.startswith("PacketCounter")), None)
+    if header_at is None:
+        raise SensorDataError(
+            f"{path}: no 'PacketCounter,SampleTimeFine,...' header; not an Xsens DOT export"
+        )
+    frame = pd.read_csv(path, skiprows=header_at, encoding="utf-8-sig")
+    need = ["SampleTimeFine", *(f"Acc_{a}" for a in "XYZ"), *(f"Gyr_{a}" for a in "XYZ")]
+    for col in need:
+        if col not in frame.columns:
+            raise SensorDataError(f"{path}: missing column {col} in the Xsens DOT export")
+    data = frame[need].to_numpy(dtype=np.float64)
+    first = 0
+    while first < len(data) and not np.any(data[first, 1:]):
+        first += 1  # start-up rows of zeros are not data
+    data = data[first:]
+    if len(data) < 2:
+        raise SensorDataError(f"{path}: fewer than 2 data rows after the start-up rows")
+    steps = np.diff(data[:, 0])
+    steps = np.where(steps < -_XSENS_WRAP / 2, steps + _XSENS_WRAP, steps)
+    t = np.concatenate([[0.0], np.cumsum(steps)]) * 1e-6
+    samples = SensorSamples(data[:, 1:4].copy(), np.radians(data[:, 4:7]))
+    return Recording(t, {sensor_name: samples}, first_row=first + 1)
+
+
+def write_recording(rec: Recording, path: str | Path) -> None:
+    """Write a canonical recording: Parquet for ``.parquet``, CSV otherwise."""
+    p = Path(path)
+    table = pa.table(rec.columns())
+    if p.suffix.lower() == ".parquet":
+        pq.write_table(table, p, compression="zstd")
+    else:
+        pd.DataFrame(rec.columns()).to_csv(p, index=False, float_format="%.9g")
+
+
+def write_angles(t: FloatArray, angles_deg: FloatArray, path: str | Path) -> None:
+    """Angle file: CSV ``t,flexion_deg,lateral_deg,rotation_deg`` (DESIGN.md section 3)."""
+    frame = pd.DataFrame(
+        {
+            "t": t,
+            "flexion_deg": angles_deg[:, 0],
+            "lateral_deg": angles_deg[:, 1],
+            "rotation_deg": angles_deg[:, 2],
+        }
+    )
+    frame.to_csv(Path(path), index=False, float_format="%.4f")
+
+
+def write_orientation(t: FloatArray, q: FloatArray, path: str | Path) -> None:
+    """Orientation file: CSV ``t,w,x,y,z``, sensor-to-earth unit quaternions, earth z up."""
+    frame = pd.DataFrame({"t": t, "w": q[:, 0], "x": q[:, 1], "y": q[:, 2], "z": q[:, 3]})
+    frame.to_csv(Path(path), index=False, float_format="%.8f")

@@ -1,0 +1,360 @@
+"""The analysis pipeline as one streaming monitor: blocks in, alerts out, a summary at the end.
+
+The batch form (:func:`analyze`) is the same monitor fed the whole recording as one block, so
+live feedback and the report on a file cannot disagree. Per block: validate, orient each
+sensor with causal vqf in its level frame, compute lumbar angles, low-pass them, and update
+posture, ROM, repetitions, holds and sway. Memory is bounded by the block size (and, when
+asked, the angle arrays).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+from scipy import signal
+
+from spinecoach.errors import SensorDataError
+from spinecoach.sensors import quaternions as quat
+from spinecoach.sensors.angles import heading_offset_rad, relative_angles_deg, segment_tilt_deg
+from spinecoach.sensors.calibration import Calibration, CalibrationQuality, calibrate
+from spinecoach.sensors.orientation import OrientationFilter, magnetometer_trust
+from spinecoach.sensors.posture import Posture, PostureAlert, PostureTracker
+from spinecoach.sensors.quality import HoldTracker, Quality
+from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples
+from spinecoach.sensors.repetitions import Movement, RepetitionTracker, RepSet
+from spinecoach.sensors.settings import SensorSettings
+from spinecoach.sensors.sway import Sway, SwayTracker
+from spinecoach.sensors.validation import Gap, RecordingValidator, sample_rate_hz
+
+__all__ = ["Analysis", "LumbarMonitor", "Repetitions", "analyze"]
+
+RATE_SMOOTHING_S = 0.5
+"""Time constant (s) of the angular-rate smoothing used to find holds and quiet stance."""
+
+
+class Repetitions(BaseModel):
+    """Exercise sets found, with every rep, and the totals."""
+
+    model_config = ConfigDict(frozen=True)
+
+    set_count: int
+    rep_count: int
+    sets: list[RepSet]
+
+
+class Analysis(BaseModel):
+    """Everything ``spinecoach sensors analyze`` reports (s, Hz, deg)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    duration_s: float
+    sample_rate_hz: float
+    samples: int
+    sensors: list[str]
+    orientation: dict[str, str]
+    calibration: CalibrationQuality
+    rom_deg: dict[str, float]
+    movements: list[Movement]
+    movement_count: int
+    posture: Posture
+    reps: Repetitions
+    quality: Quality
+    sway: Sway
+    gaps: list[Gap]
+    warnings: list[str]
+
+
+class _Filters:
+    """Causal low-pass states for the angles and the angular rate, carried across blocks."""
+
+    def __init__(self, settings: SensorSettings, rate: float) -> None:
+        self.sos = signal.butter(2, settings.lowpass_hz, fs=rate, output="sos")
+        self.zi: FloatArray | None = None
+        alpha = 1.0 / (1.0 + RATE_SMOOTHING_S * rate)
+        self.rate_b = np.array([alpha])
+        self.rate_a = np.array([1.0, alpha - 1.0])
+        self.rate_zi: FloatArray | None = None
+
+    def angles(self, x: FloatArray) -> FloatArray:
+        if self.zi is None:
+            self.zi = signal.sosfilt_zi(self.sos)[:, :, None] * x[0][None, None, :]
+        out, self.zi = signal.sosfilt(self.sos, x, axis=0, zi=self.zi)
+        return np.asarray(out)
+
+    def rate(self, x: FloatArray) -> FloatArray:
+        if self.rate_zi is None:
+            self.rate_zi = np.array([x[0] * (1.0 - self.rate_b[0])])  # at rest on x[0]
+        out, self.rate_zi = signal.lfilter(self.rate_b, self.rate_a, x, zi=self.rate_zi)
+        return np.asarray(out)
+
+
+class LumbarMonitor:
+    """Streaming analysis of one recording. Feed blocks in order, then call :meth:`finish`.
+
+    ``calibration``: a separate quiet-standing recording, used instead of the first seconds;
+    the filters are run through it first, so it should directly precede the recording with the
+    sensors still worn. ``keep_angles`` keeps t and the angles for an angle file.
+    """
+
+    def __init__(
+        self,
+        settings: SensorSettings = SensorSettings(),
+        calibration: Recording | None = None,
+        keep_angles: bool = False,
+    ) -> None:
+        self.s = settings
+        self._cal_rec = calibration
+        self.keep_angles = keep_angles
+        self._pending: list[Recording] = []
+        self._started = False
+        self.warnings: list[str] = []
+        self._kept_t: list[FloatArray] = []
+        self._kept_angles: list[FloatArray] = []
+        self._rom_max = np.full(3, -np.inf)
+        self._rom_min = np.full(3, np.inf)
+        self._n = 0
+        self._t_first = 0.0
+        self._t_last = 0.0
+
+    # --- feeding ---
+    def feed(self, block: Recording) -> list[PostureAlert]:
+        """Process one block (samples after the previous one); returns the alerts it raised."""
+        if len(block) == 0:
+            return []
+        if self._started:
+            return self._process(block)
+        self._pending.append(block)
+        span = self._pending[-1].t[-1] - self._pending[0].t[0]
+        if self._cal_rec is not None or span >= self.s.calibration_s:
+            first = _concat(self._pending)
+            self._pending = []
+            self._start(first)
+            return self._process(first)
+        return []
+
+    def _start(self, first: Recording) -> None:
+        if "lumbar" not in first.sensors:
+            raise SensorDataError(
+                "no lumbar sensor: the recording needs columns lumbar_acc_x ... lumbar_gyr_z "
+                f"(found sensors: {', '.join(first.sensors)})"
+            )
+        self.rate = sample_rate_hz(first.t, self.s)
+        self.validator = RecordingValidator(self.rate, self.s)
+        if self._cal_rec is not None:
+            RecordingValidator(sample_rate_hz(self._cal_rec.t, self.s), self.s).check(self._cal_rec)
+            self.cal = calibrate(self._cal_rec, self.s, source="calibration recording")
+            if abs(self.cal.rate_hz - self.rate) > 0.02 * self.rate:
+                raise SensorDataError(
+                    f"calibration recording samples at {self.cal.rate_hz:.1f} Hz but the "
+                    f"recording at {self.rate:.1f} Hz; they must match"
+                )
+            missing = set(first.sensors) - set(self._cal_rec.sensors)
+            if missing:
+                raise SensorDataError(f"calibration recording lacks sensor {sorted(missing)[0]}")
+        else:
+            self.validator.check(first)
+            self.cal = calibrate(first, self.s)
+        self.names = [n for n in ("sacrum", "lumbar") if n in first.sensors]
+        if "sacrum" not in first.sensors:
+            self.warnings.append(
+                "no sacrum sensor: angles are the lumbar segment relative to its neutral standing "
+                "posture in space, not to the pelvis; sitting and slouch cannot be detected"
+            )
+        self._setup_orientation(first)
+        self._t_first = float(first.t[0])
+        self.filters = _Filters(self.s, self.rate)
+        t0 = self._t_first
+        self.posture = PostureTracker(self.s, self.rate, t0)
+        self.reps = RepetitionTracker(self.s, t0)
+        self.holds = HoldTracker(self.s, self.rate, t0)
+        self.sway = SwayTracker(self.s, self.rate, t0)
+        self._started = True
+        self._validated_first = self._cal_rec is None
+
+    def _setup_orientation(self, first: Recording) -> None:
+        source = self._cal_rec if self._cal_rec is not None else first
+        n_cal = max(2, round(self.s.calibration_s * self.cal.rate_hz))
+        trust = {
+            n: magnetometer_trust(
+                source.sensors[n].mag[:n_cal] if source.sensors[n].mag is not None else None, self.s
+            )
+            for n in self.names
+        }
+        use_mag = all(t.trusted for t in trust.values())
+        self.orientation = {
+            n: ("9D: " if use_mag else "6D: ")
+            + (trust[n].reason if trust[n].trusted or not use_mag else "")
+            for n in self.names
+        }
+        if not use_mag and any(t.trusted for t in trust.values()):
+            self.orientation = {
+                n: f"6D: {trust[n].reason}; 9D needs every sensor's magnetometer trusted"
+                for n in self.names
+            }
+        self.filter = {n: OrientationFilter(self.cal.rate_hz, use_mag) for n in self.names}
+        self.heading: float | None = None
+        if self._cal_rec is not None:
+            q = {n: self._orient(n, self._cal_rec.sensors[n]) for n in self.names}
+            self._set_heading(q, n_cal)
+        self._n_cal = n_cal
+
+    def _orient(self, name: str, samples: SensorSamples) -> FloatArray:
+        r = self.cal.alignments[name].level_from_sensor.T
+        mag = None if samples.mag is None else samples.mag @ r
+        return self.filter[name].update(samples.gyr @ r, samples.acc @ r, mag)
+
+    def _set_heading(self, q: dict[str, FloatArray], n: int) -> None:
+        if "sacrum" in q:
+            self.heading = heading_offset_rad(q["sacrum"][:n], q["lumbar"][:n])
+            self._reference = None
+        else:
+            psi = quat.heading_rad(q["lumbar"][:n])
+            mean = float(np.arctan2(np.mean(np.sin(psi)), np.mean(np.cos(psi))))
+            self.heading = 0.0
+            self._reference = quat.about_z(mean)
+
+    def _process(self, block: Recording) -> list[PostureAlert]:
+        if self._validated_first:
+            self._validated_first = False  # the first block was checked before calibrating
+            gaps = self.validator.gaps
+        else:
+            gaps = self.validator.check(block)
+        alerts: list[PostureAlert] = []
+        cuts = [
+            g.row - block.first_row
+            for g in gaps
+            if g.split and block.first_row <= g.row < block.first_row + len(block)
+        ]
+        edges = [0, *cuts, len(block)]
+        for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+            if i > 0:
+                self._split()
+            if b > a:
+                alerts += self._segment(block.slice(a, b))
+        return alerts
+
+    def _split(self) -> None:
+        for tracker in (self.posture, self.reps, self.holds, self.sway):
+            tracker.split()
+
+    def _segment(self, block: Recording) -> list[PostureAlert]:
+        q = {n: self._orient(n, block.sensors[n]) for n in self.names}
+        if self.heading is None:
+            self._set_heading(q, self._n_cal)
+        assert self.heading is not None
+        q_ref = (
+            q["sacrum"] if "sacrum" in q else np.broadcast_to(self._reference, q["lumbar"].shape)
+        )
+        angles = relative_angles_deg(q_ref, q["lumbar"], self.heading)
+        forward, right, incl = segment_tilt_deg(q["lumbar"])
+        pelvic = segment_tilt_deg(q["sacrum"])[0] if "sacrum" in q else np.zeros(len(block))
+        rate = self.filters.rate(np.degrees(np.linalg.norm(block.sensors["lumbar"].gyr, axis=1)))
+        smooth = self.filters.angles(angles)
+        t = block.t
+        np.maximum(self._rom_max, smooth.max(axis=0), out=self._rom_max)
+        np.minimum(self._rom_min, smooth.min(axis=0), out=self._rom_min)
+        if self.keep_angles:
+            self._kept_t.append(np.array(t))
+            self._kept_angles.append(angles.astype(np.float32))
+        alerts = self.posture.feed(t, smooth[:, 0], forward, incl, pelvic)
+        self.reps.feed(t, smooth)
+        self.holds.feed(t, angles, incl, rate)
+        self.sway.feed(t, forward, right, incl, pelvic, rate)
+        self._n += len(block)
+        self._t_last = float(t[-1])
+        return alerts
+
+    # --- results ---
+    def angles(self) -> tuple[FloatArray, FloatArray]:
+        """Time stamps (s) and flexion, lateral, rotation (deg, float32) kept so far."""
+        if not self._kept_t:
+            return np.empty(0), np.empty((0, 3), dtype=np.float32)
+        return np.concatenate(self._kept_t), np.concatenate(self._kept_angles)
+
+    def finish(self) -> Analysis:
+        """The summary of everything fed; raises when the recording was too short."""
+        if not self._started:
+            span = (self._pending[-1].t[-1] - self._pending[0].t[0]) if self._pending else 0.0
+            raise SensorDataError(
+                f"recording too short: {span:.1f} s; needs at least {self.s.min_duration_s:.0f} s, "
+                f"starting with {self.s.calibration_s:.0f} s of quiet standing"
+            )
+        duration = self._t_last - self._t_first + 1.0 / self.rate
+        if duration < self.s.min_duration_s:
+            raise SensorDataError(
+                f"recording too short: {duration:.1f} s; needs at least {self.s.min_duration_s:.0f} s"
+            )
+        sets, set_count, movements, movement_count = self.reps.finish()
+        warnings = list(self.warnings)
+        splits = [g for g in self.validator.gaps if g.split]
+        if splits:
+            warnings.append(
+                f"{len(splits)} gap(s) longer than {self.s.split_gap_s:g} s (first at row "
+                f"{splits[0].row}) split the recording; nothing spans them"
+            )
+        short = [g for g in self.validator.gaps if not g.split]
+        if short:
+            warnings.append(
+                f"{len(short)} short gap(s) bridged (longest {max(g.length_s for g in short):.3f} s)"
+            )
+        if duration > 3600 and all(v.startswith("6D") for v in self.orientation.values()):
+            warnings.append("6D orientation over more than an hour: axial rotation may drift")
+        return Analysis(
+            duration_s=round(duration, 3),
+            sample_rate_hz=round(self.rate, 3),
+            samples=self._n,
+            sensors=self.names,
+            orientation=self.orientation,
+            calibration=self.cal.quality,
+            rom_deg=self._rom(),
+            movements=movements,
+            movement_count=movement_count,
+            posture=self.posture.result(),
+            reps=Repetitions(set_count=set_count, rep_count=sum(s.count for s in sets), sets=sets),
+            quality=self.holds.result(),
+            sway=self.sway.result(),
+            gaps=self.validator.gaps[:500],
+            warnings=warnings,
+        )
+
+    def _rom(self) -> dict[str, float]:
+        hi, lo = self._rom_max, self._rom_min
+        return {
+            "flexion": round(max(float(hi[0]), 0.0), 2),
+            "extension": round(max(-float(lo[0]), 0.0), 2),
+            "lateral_right": round(max(float(hi[1]), 0.0), 2),
+            "lateral_left": round(max(-float(lo[1]), 0.0), 2),
+            "rotation_left": round(max(float(hi[2]), 0.0), 2),
+            "rotation_right": round(max(-float(lo[2]), 0.0), 2),
+        }
+
+
+def _concat(blocks: list[Recording]) -> Recording:
+    if len(blocks) == 1:
+        return blocks[0]
+    names = blocks[0].sensors.keys()
+    sensors = {}
+    for n in names:
+        mags = [b.sensors[n].mag for b in blocks]
+        sensors[n] = SensorSamples(
+            np.concatenate([b.sensors[n].acc for b in blocks]),
+            np.concatenate([b.sensors[n].gyr for b in blocks]),
+            None
+            if any(m is None for m in mags)
+            else np.concatenate([m for m in mags if m is not None]),
+        )
+    return Recording(np.concatenate([b.t for b in blocks]), sensors, blocks[0].first_row)
+
+
+def analyze(
+    blocks: Iterable[Recording] | Recording,
+    settings: SensorSettings = SensorSettings(),
+    calibration: Recording | None = None,
+) -> Analysis:
+    """Batch analysis of a recording (or its blocks in order): the monitor fed to the end."""
+    monitor = LumbarMonitor(settings, calibration)
+    for block in [blocks] if isinstance(blocks, Recording) else blocks:
+        monitor.feed(block)
+    return monitor.finish()

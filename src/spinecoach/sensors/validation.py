@@ -1,0 +1,172 @@
+"""Checks that a recording is usable, block by block, with errors naming the row and column.
+
+Fatal problems raise :class:`~spinecoach.errors.SensorDataError`: time stamps that are not
+finite or not strictly increasing, NaN/inf samples, clipped (saturated) axes, gyro values only
+possible in deg/s, a sample rate outside 25-1000 Hz. Gaps are not fatal: they are reported,
+and a gap longer than ``split_gap_s`` splits the recording (nothing is interpolated across it).
+Rows count data rows from 1, as :attr:`Recording.first_row` does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from spinecoach.errors import SensorDataError
+from spinecoach.sensors.recording import AXES, FloatArray, Recording
+from spinecoach.sensors.settings import SensorSettings
+
+__all__ = ["Gap", "RecordingValidator", "sample_rate_hz"]
+
+
+class Gap(BaseModel):
+    """Missing samples between two rows; ``split`` when long enough to split the recording."""
+
+    model_config = ConfigDict(frozen=True)
+
+    row: int
+    t_s: float
+    length_s: float
+    split: bool
+
+
+def sample_rate_hz(t: FloatArray, settings: SensorSettings = SensorSettings()) -> float:
+    """Nominal sample rate (Hz) from the median step of ``t`` (s); error outside 25-1000 Hz."""
+    if len(t) < 2:
+        raise SensorDataError("column t: fewer than 2 samples, the sample rate is unknown")
+    dt = float(np.median(np.diff(t)))
+    rate = 1.0 / dt if dt > 0 else float("inf")
+    if not settings.min_rate_hz <= rate <= settings.max_rate_hz:
+        raise SensorDataError(
+            f"column t: sample rate {rate:.1f} Hz is outside {settings.min_rate_hz:.0f}-"
+            f"{settings.max_rate_hz:.0f} Hz (is t in seconds?)"
+        )
+    return rate
+
+
+@dataclass
+class _Carry:
+    last_t: float | None = None
+    tail: Recording | None = None
+
+
+class RecordingValidator:
+    """Validates consecutive blocks of one recording; keeps what spans block edges."""
+
+    def __init__(self, rate_hz: float, settings: SensorSettings = SensorSettings()) -> None:
+        self.rate_hz = rate_hz
+        self.settings = settings
+        self.gaps: list[Gap] = []
+        self._carry = _Carry()
+
+    def check(self, block: Recording) -> list[Gap]:
+        """Raise on fatal problems in ``block``; return the gaps that start in it."""
+        self._check_time(block)
+        for name, samples in block.sensors.items():
+            for quantity, arr in (("acc", samples.acc), ("gyr", samples.gyr), ("mag", samples.mag)):
+                if arr is not None:
+                    self._check_finite(block, name, quantity, arr)
+            self._check_gyro_units(block, name, samples.gyr)
+        self._check_clipping(block)
+        gaps = self._find_gaps(block)
+        self.gaps.extend(gaps)
+        if len(block):
+            self._carry.last_t = float(block.t[-1])
+            keep = self.settings.clip_run - 1
+            self._carry.tail = block.slice(max(0, len(block) - keep), len(block))
+        return gaps
+
+    def _check_time(self, block: Recording) -> None:
+        t = block.t
+        bad = np.flatnonzero(~np.isfinite(t))
+        if bad.size:
+            raise SensorDataError(
+                f"row {block.first_row + bad[0]} column t: {t[bad[0]]} is not a finite time"
+            )
+        prev = (
+            np.concatenate([[self._carry.last_t], t[:-1]])
+            if self._carry.last_t is not None
+            else None
+        )
+        steps = np.diff(t) if prev is None else t - prev
+        offset = 1 if prev is None else 0
+        bad = np.flatnonzero(steps <= 0)
+        if bad.size:
+            i = int(bad[0]) + offset
+            before = t[i - 1] if i > 0 else self._carry.last_t
+            kind = "duplicate time stamp" if steps[bad[0]] == 0 else "time goes backwards"
+            raise SensorDataError(
+                f"row {block.first_row + i} column t: {kind} ({t[i]:.6g} s after {before:.6g} s); "
+                "t must be strictly increasing"
+            )
+
+    def _check_finite(self, block: Recording, name: str, quantity: str, arr: FloatArray) -> None:
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            row, axis = np.argwhere(bad)[0]
+            raise SensorDataError(
+                f"row {block.first_row + row} column {name}_{quantity}_{AXES[axis]}: "
+                f"{arr[row, axis]} is not a finite number (NaN/inf samples are not allowed)"
+            )
+
+    def _check_gyro_units(self, block: Recording, name: str, gyr: FloatArray) -> None:
+        big = np.abs(gyr) > self.settings.max_gyr_rads
+        if big.any():
+            row, axis = np.argwhere(big)[0]
+            raise SensorDataError(
+                f"row {block.first_row + row} column {name}_gyr_{AXES[axis]}: "
+                f"{gyr[row, axis]:.1f} rad/s is impossible for a trunk; the gyro looks like "
+                "deg/s, give rad/s"
+            )
+
+    def _check_clipping(self, block: Recording) -> None:
+        run = self.settings.clip_run
+        tail = self._carry.tail
+        for name, samples in block.sensors.items():
+            for quantity, arr, limit in (
+                ("acc", samples.acc, self.settings.clip_acc_ms2),
+                ("gyr", samples.gyr, self.settings.clip_gyr_rads),
+            ):
+                prev = (
+                    getattr(tail.sensors[name], quantity)
+                    if tail is not None and name in tail.sensors
+                    else arr[:0]
+                )
+                x = np.concatenate([prev, arr])
+                same = (x[1:] == x[:-1]) & (np.abs(x[1:]) >= limit)
+                if run > 1 and len(same) >= run - 1:
+                    window = np.lib.stride_tricks.sliding_window_view(same, run - 1, axis=0)
+                    hits = np.argwhere(window.all(axis=-1))
+                else:
+                    hits = np.empty((0, 2), dtype=int)
+                if hits.size:
+                    i, axis = hits[0]
+                    row = block.first_row - len(prev) + int(i)
+                    unit = "m/s²" if quantity == "acc" else "rad/s"
+                    raise SensorDataError(
+                        f"row {row} column {name}_{quantity}_{AXES[axis]}: clipped at "
+                        f"{x[i, axis]:.4g} {unit} ({run} identical samples at full scale); "
+                        "the sensor range is too small for this movement"
+                    )
+
+    def _find_gaps(self, block: Recording) -> list[Gap]:
+        t = block.t
+        if self._carry.last_t is not None:
+            t = np.concatenate([[self._carry.last_t], t])
+            offset = 0
+        else:
+            offset = 1
+        steps = np.diff(t)
+        nominal = 1.0 / self.rate_hz
+        idx = np.flatnonzero(steps > self.settings.gap_factor * nominal)
+        return [
+            Gap(
+                row=block.first_row + int(i) + offset - (0 if offset else 0),
+                t_s=round(float(t[i]), 6),
+                length_s=round(float(steps[i] - nominal), 6),
+                split=bool(steps[i] > self.settings.split_gap_s),
+            )
+            for i in idx
+        ]
