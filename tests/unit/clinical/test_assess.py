@@ -32,17 +32,25 @@ INTAKE = Intake.model_validate(
 def test_scores_flags_and_profiles() -> None:
     a = assess(INTAKE)
     s = a.scores
-    assert s.start_back is not None and s.start_back.stratum == "high"
-    assert s.odi is not None and s.odi.percent == 32.0
-    assert s.rmdq is not None and s.rmdq.score == 6
+    assert s.start_back is not None
+    assert s.start_back.stratum == "high"
+    assert s.odi is not None
+    assert s.odi.percent == 32.0
+    assert s.rmdq is not None
+    assert s.rmdq.score == 6
     assert s.nprs == 6
-    assert s.psfs is not None and s.psfs.mean == 3
-    assert s.fabq is not None and s.fabq.physical_activity_elevated and s.fabq.work_elevated
-    assert a.red_flags.urgency == "urgent" and a.red_flags.exercise_blocked
+    assert s.psfs is not None
+    assert s.psfs.mean == 3
+    assert s.fabq is not None
+    assert s.fabq.physical_activity_elevated
+    assert s.fabq.work_elevated
+    assert a.red_flags.urgency == "urgent"
+    assert a.red_flags.exercise_blocked
     assert a.movement.directional_preference == "extension"
     assert a.endurance.markers == ["flexor_extensor_high", "side_asymmetry"]
     assert a.endurance.biering_sorensen_band == "at_risk"
-    assert a.classification.hicks.count == 3 and a.classification.hicks.meets_rule
+    assert a.classification.hicks.count == 3
+    assert a.classification.hicks.meets_rule
     assert a.examination == {
         "slr_deg": 95.0,
         "aberrant_movement": True,
@@ -75,7 +83,8 @@ def test_every_conclusion_is_a_finding_with_a_source() -> None:
 
 def test_empty_intake_is_assessed() -> None:
     a = assess(Intake.model_validate({"patient": {"id": "x", "age": 70, "sex": "other"}}))
-    assert a.scores.start_back is None and a.scores.odi is None
+    assert a.scores.start_back is None
+    assert a.scores.odi is None
     assert a.red_flags.urgency == "none"
     assert a.movement.responses == {}
     assert a.classification.tbc == []

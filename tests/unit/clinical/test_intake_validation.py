@@ -91,9 +91,11 @@ def test_examples_tell_their_story(examples_dir: Path) -> None:
     assert desk.movement.directional_preference == "extension"
     assert desk.classification.hicks.meets_rule
     manual = load("manual-worker")
-    assert manual.scores.fabq is not None and manual.scores.fabq.work_elevated
+    assert manual.scores.fabq is not None
+    assert manual.scores.fabq.work_elevated
     assert manual.classification.tbc[0].subgroup == "manipulation"
     runner = load("runner")
-    assert runner.scores.start_back is not None and runner.scores.start_back.stratum == "low"
+    assert runner.scores.start_back is not None
+    assert runner.scores.start_back.stratum == "low"
     for case in (desk, manual, runner, older):
         assert not case.red_flags.exercise_blocked

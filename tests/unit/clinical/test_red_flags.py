@@ -45,7 +45,9 @@ def test_catalogue_holds_the_named_flags() -> None:
         "neurological",
     }
     for flag in RED_FLAGS.values():
-        assert flag.question.strip() and flag.patient_action and flag.clinician_action
+        assert flag.question.strip()
+        assert flag.patient_action
+        assert flag.clinician_action
 
 
 def test_every_cauda_equina_flag_is_an_emergency() -> None:
