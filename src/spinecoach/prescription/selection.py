@@ -26,29 +26,80 @@ Prefer = Literal["phase", "easiest"]
 
 PHASE_SLOTS: Mapping[Phase, tuple[Slot, ...]] = {
     1: (
-        Slot("breathing", ("breathing",), "select.breathing", 78),
-        Slot("deep_stabilizer", ("deep_stabilizer",), "select.deep_stabilizer", 80),
-        Slot("motor_control", ("motor_control",), "select.motor_control", 74),
-        Slot("pain_free_mobility", ("flare_safe", "mobility"), "select.pain_free_mobility", 70),
+        Slot("breathing", ("breathing",), "select.breathing", 82, fresh=True),
+        Slot("deep_stabilizer", ("deep_stabilizer",), "select.deep_stabilizer", 80, fresh=True),
+        Slot("motor_control", ("motor_control",), "select.motor_control", 74, fresh=True),
+        Slot(
+            "pain_free_mobility",
+            ("flare_safe", "mobility"),
+            "select.pain_free_mobility",
+            70,
+            fresh=True,
+        ),
     ),
     2: (
-        Slot("warm_up", ("deep_stabilizer",), "select.warm_up", 45, phase_max=1, warm_up=True),
-        Slot("curl_up", ("big3", "curl_up"), "select.big3", 80, what="curl-up"),
-        Slot("side_bridge", ("big3", "side_bridge"), "select.big3", 80, what="side bridge"),
-        Slot("bird_dog", ("big3", "bird_dog"), "select.big3", 80, what="bird dog"),
-        Slot("bridge", ("bridge",), "select.endurance", 70, what="glute bridge"),
-        Slot("dead_bug", ("dead_bug",), "select.endurance", 66, what="dead bug"),
+        Slot(
+            "warm_up",
+            ("deep_stabilizer",),
+            "select.warm_up",
+            45,
+            phase_max=1,
+            warm_up=True,
+            fresh=True,
+        ),
+        Slot("curl_up", ("big3", "curl_up"), "select.big3", 80, what="curl-up", fresh=True),
+        Slot(
+            "side_bridge",
+            ("big3", "side_bridge"),
+            "select.big3",
+            80,
+            what="side bridge",
+            fresh=True,
+        ),
+        Slot("bird_dog", ("big3", "bird_dog"), "select.big3", 80, what="bird dog", fresh=True),
+        Slot("bridge", ("bridge",), "select.endurance", 70, what="glute bridge", fresh=True),
+        Slot("dead_bug", ("dead_bug",), "select.endurance", 66, what="dead bug", fresh=True),
     ),
     3: (
-        Slot("warm_up", ("deep_stabilizer",), "select.warm_up", 40, phase_max=1, warm_up=True),
-        Slot("warm_up_big3", ("big3", "bird_dog"), "select.warm_up", 46, phase_max=2, warm_up=True),
-        Slot("hinge", ("hinge",), "select.strength", 78, what="hip hinge"),
-        Slot("squat", ("squat",), "select.strength", 76, what="squat"),
-        Slot("diagonal", ("diagonal",), "select.strength", 75, what="diagonal chop or lift"),
-        Slot("anti_rotation", ("anti_rotation",), "select.strength", 72, what="anti-rotation"),
-        Slot("lunge", ("lunge",), "select.strength", 70, what="split squat or lunge"),
-        Slot("lifting", ("lifting",), "select.strength", 68, what="lifting technique"),
-        Slot("carry", ("carry",), "select.strength", 60, what="loaded carry"),
+        Slot(
+            "warm_up",
+            ("deep_stabilizer",),
+            "select.warm_up",
+            40,
+            phase_max=1,
+            warm_up=True,
+            fresh=True,
+        ),
+        Slot(
+            "warm_up_big3",
+            ("big3", "bird_dog"),
+            "select.warm_up",
+            46,
+            phase_max=2,
+            warm_up=True,
+            fresh=True,
+        ),
+        Slot("hinge", ("hinge",), "select.strength", 78, what="hip hinge", fresh=True),
+        Slot("squat", ("squat",), "select.strength", 76, what="squat", fresh=True),
+        Slot(
+            "diagonal",
+            ("diagonal",),
+            "select.strength",
+            75,
+            what="diagonal chop or lift",
+            fresh=True,
+        ),
+        Slot(
+            "anti_rotation",
+            ("anti_rotation",),
+            "select.strength",
+            72,
+            what="anti-rotation",
+            fresh=True,
+        ),
+        Slot("lunge", ("lunge",), "select.strength", 70, what="split squat or lunge", fresh=True),
+        Slot("lifting", ("lifting",), "select.strength", 68, what="lifting technique", fresh=True),
+        Slot("carry", ("carry",), "select.strength", 60, what="loaded carry", fresh=True),
     ),
 }
 """The core of each phase (CLINICAL.md section 8: activation -> endurance -> strength)."""
@@ -148,18 +199,28 @@ def _best(
     ]
     if not candidates:
         return None
+    if slot.fresh:
+        fresh = [e for e in candidates if e.exercise.ladder not in ladders]
+        candidates = fresh or candidates
     if slot.prefer == "easiest":
         return min(candidates, key=lambda e: (e.exercise.level, e.exercise.phase, e.id))
     return min(candidates, key=lambda e: _rank(e, patient))
 
 
-def _rank(entry: IndexedExercise, patient: Patient) -> tuple[int, int, int, int, str, str]:
-    """Closest phase first, then suitability for the person, then the right rung."""
+def _rank(entry: IndexedExercise, patient: Patient) -> tuple[int, int, int, int, int, str, str]:
+    """Closest phase first, then suitability for the person, then the right rung.
+
+    In phase 1 the least spinal load wins (activation before loading, CLINICAL.md 8)."""
     ex = entry.exercise
     older = 0 if patient.age < OLDER_ADULT_SELECTION_AGE or "older_adult" in entry.tags else 1
     flare = 0 if patient.phase > 1 or "flare_safe" in entry.tags else 1
+    spinal_load = sum(_LOAD_SCORE[a] for k, a in ex.loads.items() if k != "none")
+    load = spinal_load if patient.phase == 1 else 0
     level = -ex.level if patient.conditioning == "high" else ex.level
-    return (-ex.phase, older, flare, level, ex.ladder, ex.id)
+    return (-ex.phase, older, flare, load, level, ex.ladder, ex.id)
+
+
+_LOAD_SCORE = {"low": 1, "moderate": 2, "high": 3}
 
 
 OLDER_ADULT_SELECTION_AGE = 65

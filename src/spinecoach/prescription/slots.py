@@ -18,6 +18,8 @@ class Slot:
     all). ``phase_max``: the latest phase of exercise that may fill it (None: the program's
     phase). ``prefer``: "phase" takes the rung nearest the program's phase, "easiest" the
     bottom rung of any phase (directional work starts at the bottom of its progression).
+    ``fresh``: prefer an exercise not yet in the program (a phase's core drills should be
+    different drills); otherwise the slot happily adds its reason to one already chosen.
     ``what`` and ``details`` fill the rule's placeholders.
     """
 
@@ -29,4 +31,5 @@ class Slot:
     phase_max: Literal[1, 2, 3] | None = None
     warm_up: bool = False
     prefer: Literal["phase", "easiest"] = "phase"
+    fresh: bool = False
     details: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
