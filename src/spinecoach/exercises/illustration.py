@@ -13,7 +13,9 @@ Angle conventions (degrees; the figure faces right, y points up):
   extension behind the body.
 - ``knee_deg`` / ``elbow_deg``: flexion from straight (0); ``neck_deg``: chin toward chest.
 - ``other_*``: the second leg or arm, drawn behind in a lighter line, when it differs.
-- ``ground``: what rests on the floor; ``seat`` draws a stool under the hips. Side-lying
+- ``ground``: what rests on the floor; ``seat`` draws a stool under the hips, ``step``
+  stands the lowest foot on a step (and a step is drawn under any raised foot of a drill
+  that uses one). Side-lying
   drills are drawn as seen from in front, so a side bridge reads like a plank on one forearm.
 """
 
@@ -28,7 +30,15 @@ from typing import Final, Literal
 from spinecoach.errors import InputError
 from spinecoach.exercises.model import Exercise, Pose
 
-__all__ = ["SEGMENT_M", "Point", "StickFigure", "render_pose_svg", "render_svg", "stick_figure"]
+__all__ = [
+    "SEGMENT_M",
+    "STEP_HEIGHT_M",
+    "Point",
+    "StickFigure",
+    "render_pose_svg",
+    "render_svg",
+    "stick_figure",
+]
 
 Point = tuple[float, float]
 """(x, y) in metres; x toward the figure's front, y up, the floor at y = 0."""
@@ -44,6 +54,9 @@ SEGMENT_M: Final[dict[str, float]] = {
     "foot": 0.12,
 }
 """Segment lengths of a person about 1.7 m tall (drawing proportions, not anthropometry)."""
+
+STEP_HEIGHT_M: Final[float] = 0.2
+"""Height of the step drawn under a figure whose pose stands on one (``ground: step``)."""
 
 _SVG_NS: Final = "http://www.w3.org/2000/svg"
 _PANEL_PX: Final = 240
@@ -74,6 +87,7 @@ class StickFigure:
     other_elbow: Point
     other_wrist: Point
     seated: bool
+    on_step: bool = False
 
     def points(self) -> list[Point]:
         """Every joint position (the head as its centre)."""
@@ -162,12 +176,15 @@ def stick_figure(pose: Pose) -> StickFigure:
     joints = [hip, shoulder, neck, head, *leg, *arm, *other_leg, *other_arm]
     body = [p for i, p in enumerate(joints) if i != 3]  # every joint but the head centre
     floor = min(*(y for _, y in body), head[1] - SEGMENT_M["head_radius"])
+    if pose.ground == "step":  # standing on a step: the lowest foot is on its top
+        floor -= STEP_HEIGHT_M
     lifted = [(x, y - floor) for x, y in joints]
     return StickFigure(
         hip=lifted[0], shoulder=lifted[1], neck=lifted[2], head=lifted[3],
         knee=lifted[4], ankle=lifted[5], toe=lifted[6], elbow=lifted[7], wrist=lifted[8],
         other_knee=lifted[9], other_ankle=lifted[10], other_toe=lifted[11],
         other_elbow=lifted[12], other_wrist=lifted[13], seated=pose.ground == "seat",
+        on_step=pose.ground == "step",
     )  # fmt: skip
 
 
@@ -197,6 +214,25 @@ def _chain(parent: ET.Element, points: list[Point], colour: str, width: float) -
         _line(parent, a, b, colour, width)
 
 
+def _draw_steps(parent: ET.Element, figure: StickFigure) -> None:
+    """A step under the standing foot (``ground: step``), else under any foot off the floor."""
+    feet = [(figure.ankle, figure.toe), (figure.other_ankle, figure.other_toe)]
+    if figure.on_step:
+        feet = [min(feet, key=lambda foot: min(foot[0][1], foot[1][1]))]
+    for ankle, toe in feet:
+        height = min(ankle[1], toe[1])
+        if height < 0.08:
+            continue
+        left = min(ankle[0], toe[0]) - 0.08
+        ET.SubElement(
+            parent,
+            "rect",
+            {"x": f"{left:.3f}", "y": f"{-height:.3f}",
+             "width": f"{abs(toe[0] - ankle[0]) + 0.2:.3f}", "height": f"{height:.3f}",
+             "fill": "none", "stroke": _PROP, "stroke-width": "0.02", "class": "step"},
+        )  # fmt: skip
+
+
 def _draw_figure(parent: ET.Element, figure: StickFigure, equipment: frozenset[str]) -> None:
     """Floor, props, far limbs, then trunk, head and near limbs (painter's order)."""
     x0, _, x1, _ = _bounds(figure)
@@ -213,8 +249,10 @@ def _draw_figure(parent: ET.Element, figure: StickFigure, equipment: frozenset[s
         )  # fmt: skip
     if "wall" in equipment:
         _line(parent, (x1 + 0.03, 0.0), (x1 + 0.03, 2.0), _PROP, 0.04)
+    if "step" in equipment:
+        _draw_steps(parent, figure)
     if "pulley" in equipment:
-        column_x = x0 - 0.12
+        column_x = x0 - 0.3
         _line(parent, (column_x, 0.0), (column_x, 1.9), _PROP, 0.04)
         anchor = (column_x, min(max(figure.wrist[1], 0.2), 1.9))
         _line(parent, anchor, figure.wrist, _PROP, 0.01)

@@ -122,7 +122,7 @@ class Pose(_Value):
     shoulder_deg: float = 0
     elbow_deg: float = 0
     neck_deg: float = 0
-    ground: Literal["feet", "back", "front", "hands_knees", "side", "seat"] = "feet"
+    ground: Literal["feet", "back", "front", "hands_knees", "side", "seat", "step"] = "feet"
     other_hip_deg: float | None = Field(
         default=None, description="the other leg's hip angle when it differs (None: same)"
     )
