@@ -233,6 +233,20 @@ def _draw_steps(parent: ET.Element, figure: StickFigure) -> None:
         )  # fmt: skip
 
 
+def _draw_roller(parent: ET.Element, figure: StickFigure) -> None:
+    """A foam roller on the floor under the upper back (lying) or under the hips (sitting)."""
+    radius = 0.08
+    hip, shoulder = figure.hip, figure.shoulder
+    lying = abs(shoulder[1] - hip[1]) < abs(shoulder[0] - hip[0])
+    x = hip[0] + 0.7 * (shoulder[0] - hip[0]) if lying else hip[0]
+    ET.SubElement(
+        parent,
+        "circle",
+        {"cx": f"{x:.3f}", "cy": f"{-radius:.3f}", "r": f"{radius:.3f}", "fill": "none",
+         "stroke": _PROP, "stroke-width": "0.02", "class": "roller"},
+    )  # fmt: skip
+
+
 def _draw_figure(parent: ET.Element, figure: StickFigure, equipment: frozenset[str]) -> None:
     """Floor, props, far limbs, then trunk, head and near limbs (painter's order)."""
     x0, _, x1, _ = _bounds(figure)
@@ -251,6 +265,8 @@ def _draw_figure(parent: ET.Element, figure: StickFigure, equipment: frozenset[s
         _line(parent, (x1 + 0.03, 0.0), (x1 + 0.03, 2.0), _PROP, 0.04)
     if "step" in equipment:
         _draw_steps(parent, figure)
+    if "foam_roller" in equipment:
+        _draw_roller(parent, figure)
     if "pulley" in equipment:
         column_x = x0 - 0.3
         _line(parent, (column_x, 0.0), (column_x, 1.9), _PROP, 0.04)
