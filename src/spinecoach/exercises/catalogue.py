@@ -126,8 +126,8 @@ class Catalogue:
         self,
         *,
         tags: Iterable[str] = (),
-        purpose: Purpose | None = None,
-        mode: Mode | None = None,
+        purpose: Purpose | str | None = None,
+        mode: Mode | str | None = None,
         phase_max: int | None = None,
         equipment: Iterable[str] | None = None,
     ) -> list[Exercise]:
