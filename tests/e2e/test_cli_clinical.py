@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from spinecoach.cli import main
-from spinecoach.clinical import Assessment
+from spinecoach.clinical import Assessment, Intake
 from spinecoach.commands import demo as demo_module
 
 SPINECOACH = Path(sys.executable).parent / "spinecoach"
@@ -270,3 +270,38 @@ def test_installed_demo_runs() -> None:
     done = _spinecoach("demo")
     assert done.returncode == 0
     assert "Assessment of desk-worker" in done.stdout
+
+
+# --- simulate patients ------------------------------------------------------------------------
+
+
+def test_simulate_patients_lists_valid_intakes(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "simulate", "patients", "--count", "4", "--seed", "5")
+    assert code == 0
+    intakes = [Intake.model_validate(raw) for raw in json.loads(out)]
+    assert [i.patient.id for i in intakes] == ["sim-00000", "sim-00001", "sim-00002", "sim-00003"]
+    _, again, _ = run(capsys, "simulate", "patients", "--count", "4", "--seed", "5")
+    assert again == out
+
+
+def test_simulate_patients_writes_files_that_assess(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    folder = tmp_path / "cohort"
+    code, out, err = run(
+        capsys, "simulate", "patients", "--count", "3", "--red-flag-rate", "1", "--out", str(folder)
+    )
+    assert code == 0
+    assert out == ""
+    assert "wrote 3 intakes" in err
+    paths = sorted(folder.glob("*.intake.json"))
+    assert len(paths) == 3
+    code, out, _ = run(capsys, "assess", str(paths[0]))
+    assert code == 0
+    assert Assessment.model_validate_json(out).red_flags.hits
+
+
+def test_simulate_patients_bad_count(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "simulate", "patients", "--count", "0")
+    assert out == ""
+    assert_one_line_error(code, err, "--count")

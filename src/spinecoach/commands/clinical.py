@@ -1,4 +1,4 @@
-"""`spinecoach score` and `spinecoach assess`: questionnaires and whole intakes from the command line.
+"""`spinecoach score`, `assess` and `simulate patients`: questionnaires, intakes, synthetic patients.
 
 Also home of :func:`render_assessment`, the readable form of an assessment that ``assess
 --text`` and the demo print.
@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from pydantic import BaseModel
 
@@ -29,10 +30,18 @@ from spinecoach.clinical.psfs import PSFS_RANGE, score_psfs
 from spinecoach.clinical.rmdq import score_rmdq
 from spinecoach.clinical.startback import score_start_back
 from spinecoach.commands._output import JsonOption, emit
-from spinecoach.documents import load_document
+from spinecoach.commands.simulation import simulate_app
+from spinecoach.documents import dump_json, load_document
 from spinecoach.errors import InputError, UnknownItemError
+from spinecoach.simulate import random_intakes
 
-__all__ = ["parse_answers", "register", "render_assessment", "score_answers"]
+__all__ = [
+    "parse_answers",
+    "register",
+    "render_assessment",
+    "score_answers",
+    "write_intakes",
+]
 
 SKIPPED = "-"
 """The token that marks a skipped item on the command line."""
@@ -240,6 +249,29 @@ def _classification_lines(a: Assessment) -> list[str]:
     return lines
 
 
+def write_intakes(intakes: list[Intake], folder: Path) -> list[Path]:
+    """Write each intake as ``<id>.intake.json`` in ``folder`` (created when missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot create the folder ({exc.strerror})") from None
+    paths = []
+    for intake in intakes:
+        path = folder / f"{intake.patient.id}.intake.json"
+        path.write_text(dump_json(intake) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _cohort_text(intakes: list[Intake]) -> str:
+    rows = [
+        f"{i.patient.id}  {i.patient.age:>3} {i.patient.sex:<6} {i.patient.occupation:<10} "
+        f"red flags: {', '.join(i.red_flags) or 'none'}"
+        for i in intakes
+    ]
+    return "\n".join(rows)
+
+
 def register(app: typer.Typer) -> None:
     @app.command(context_settings={"ignore_unknown_options": True})
     def score(
@@ -262,3 +294,24 @@ def register(app: typer.Typer) -> None:
         """Assess an intake: scores, red flags, movement, endurance, classification."""
         result = assess(load_document(intake, Intake))
         emit(result, lambda: render_assessment(result), json_flag)
+
+    @simulate_app.command(name="patients")
+    def simulate_patients(
+        count: Annotated[int, typer.Option(min=1, max=100_000, help="how many patients")] = 10,
+        seed: Annotated[int, typer.Option(help="random seed (same seed, same patients)")] = 0,
+        red_flag_rate: Annotated[
+            float, typer.Option(min=0.0, max=1.0, help="share of patients with red flags")
+        ] = 0.05,
+        out: Annotated[
+            Path | None, typer.Option(help="folder to write <id>.intake.json files into")
+        ] = None,
+        json_flag: JsonOption = None,
+    ) -> None:
+        """Synthetic, clinically plausible intakes (a list, or one file each with --out)."""
+        rng = np.random.default_rng(seed)
+        intakes = random_intakes(rng, count, red_flag_rate=red_flag_rate)
+        if out is not None:
+            paths = write_intakes(intakes, out)
+            typer.echo(f"wrote {len(paths)} intakes to {out}", err=True)
+            return
+        emit([i.model_dump(mode="json") for i in intakes], lambda: _cohort_text(intakes), json_flag)
