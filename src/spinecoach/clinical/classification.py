@@ -126,6 +126,7 @@ def _subgroup_checks(c: _Context) -> dict[str, dict[str, Check]]:
             "imaging_stenosis": f.imaging_stenosis,
             "prefers_flexion": None if not tested else dp == "flexion",
         },
+        # Side-glide is examined as a side bend here: the movement tests record side bends only.
         "specific_exercise_lateral_shift": {
             "visible_lateral_shift": f.lateral_shift,
             "prefers_side_glide": None
