@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 import spinecoach
 from spinecoach.clinical import Intake, assess
@@ -61,10 +62,6 @@ def intake_summary(intake: Intake) -> str:
     )
 
 
-def _heading(title: str) -> str:
-    return f"{title}\n{'=' * len(title)}"
-
-
 def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
@@ -74,8 +71,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Walk an example patient from intake to assessment."""
         value, origin = demo_intake(intake)
-        typer.echo(_heading("1. Intake") + f"\n(from {origin})\n\n" + intake_summary(value))
-        typer.echo("\n" + _heading("2. Assessment") + "\n\n" + render_assessment(assess(value)))
+        console = Console(highlight=False, soft_wrap=True)
+        console.rule("[bold]1. Intake")
+        console.print(f"(from {origin})\n", markup=False)
+        console.print(intake_summary(value), markup=False)
+        console.print()
+        console.rule("[bold]2. Assessment")
+        console.print(render_assessment(assess(value)), markup=False)
 
     @app.command()
     def version() -> None:
