@@ -8,7 +8,7 @@ fits at all, the budget is impossible and an :class:`InputError` names ``minutes
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spinecoach.errors import InputError
 from spinecoach.exercises.model import Dose
@@ -38,11 +38,15 @@ class Planned:
     dose: Dose
     reasons: list[Reason]
     fixed_dose: bool = False
+    hundredths: int = field(init=False)
+    """Estimated time in hundredths of a minute (integers add up exactly)."""
 
-    @property
-    def hundredths(self) -> int:
-        """Estimated time in hundredths of a minute (integers add up exactly)."""
-        return round(estimate_minutes(self.dose) * 100)
+    def __post_init__(self) -> None:
+        self.set_dose(self.dose)
+
+    def set_dose(self, dose: Dose) -> None:
+        self.dose = dose
+        self.hundredths = round(estimate_minutes(dose) * 100)
 
     @property
     def minutes(self) -> float:
@@ -131,7 +135,7 @@ def _trim_longest(kept: list[Planned], minutes: int) -> bool:
     if not trimmable:
         return False
     planned, shorter = max(trimmable, key=lambda t: (t[0].minutes, -t[0].choice.order))
-    planned.dose = shorter
+    planned.set_dose(shorter)
     trimmed = reason("dose.budget_trimmed", minutes=minutes)
     if trimmed not in planned.reasons:
         planned.reasons.append(trimmed)

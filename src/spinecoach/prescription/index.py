@@ -20,20 +20,17 @@ __all__ = ["CatalogueIndex", "IndexedExercise", "index_catalogue"]
 class IndexedExercise:
     """One exercise with its sets precomputed for fast matching."""
 
+    id: str
     exercise: Exercise
     tags: frozenset[str]
     loads: frozenset[str]
     equipment: frozenset[str]
     contraindications: frozenset[str]
 
-    @property
-    def id(self) -> str:
-        return self.exercise.id
 
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class CatalogueIndex:
-    """Exercises sorted by (ladder, level, id), by id, and by tag."""
+    """Exercises sorted by (ladder, level, id), by id, and by tag (compared by identity)."""
 
     entries: tuple[IndexedExercise, ...]
     by_id: Mapping[str, IndexedExercise]
@@ -60,6 +57,7 @@ def index_catalogue(catalogue: Catalogue) -> CatalogueIndex:
         return hit[1]
     entries = tuple(
         IndexedExercise(
+            id=ex.id,
             exercise=ex,
             tags=frozenset(ex.tags),
             loads=frozenset(ex.loaded_directions),

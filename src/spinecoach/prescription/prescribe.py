@@ -23,12 +23,7 @@ from spinecoach.prescription.program import (
     Reason,
 )
 from spinecoach.prescription.rules import reason
-from spinecoach.prescription.safety import (
-    SafetyContext,
-    exclusion_reasons,
-    program_safety,
-    safety_context,
-)
+from spinecoach.prescription.safety import SafetyContext, program_safety, safety_context, verdicts
 from spinecoach.prescription.selection import Choice, select_exercises
 from spinecoach.prescription.tailoring import goals_of
 
@@ -84,12 +79,12 @@ def prescribe(
         )
 
     phase, phase_reasons = choose_phase(assessment)
-    verdicts = {e.id: r for e in index.entries if (r := exclusion_reasons(e, ctx))}
-    blocked = set(verdicts) | set(overrides.exclude)
+    excluded_for_safety = verdicts(index, ctx)
+    blocked = set(excluded_for_safety) | set(overrides.exclude)
     choices = select_exercises(
         index, blocked, assessment, profile, phase, self_management=pathway == "self_management"
     )
-    choices, refused = _apply_pins(index, ctx, verdicts, overrides, choices)
+    choices, refused = _apply_pins(index, ctx, excluded_for_safety, overrides, choices)
     dosing_ctx = DosingContext(
         phase=phase,
         quota=dosing == "quota_based",
@@ -102,7 +97,7 @@ def prescribe(
     kept, dropped = fit_to_budget(
         plan, profile.minutes_per_session, self_management=pathway == "self_management"
     )
-    excluded = _excluded(index, verdicts, overrides, refused, dropped)
+    excluded = _excluded(index, excluded_for_safety, overrides, refused, dropped)
     goals = goals_of(assessment, profile)
     return Program(
         status="active",
@@ -123,7 +118,7 @@ def prescribe(
 def _apply_pins(
     index: CatalogueIndex,
     ctx: SafetyContext,
-    verdicts: dict[str, list[Reason]],
+    unsafe: dict[str, list[Reason]],
     overrides: Overrides,
     choices: list[Choice],
 ) -> tuple[list[Choice], dict[str, list[Reason]]]:
@@ -132,11 +127,11 @@ def _apply_pins(
     refused: dict[str, list[Reason]] = {}
     order = len(choices) + 1000
     for exercise_id in overrides.wanted():
-        problems = verdicts.get(exercise_id, [])
-        unsafe = [r for r in problems if r.rule != "safety.equipment"]
-        if unsafe:
-            why = " ".join(r.text for r in unsafe)
-            refused[exercise_id] = [reason("override.refused_safety", why=why), *unsafe]
+        problems = unsafe.get(exercise_id, [])
+        clinical = [r for r in problems if r.rule != "safety.equipment"]
+        if clinical:
+            why = " ".join(r.text for r in clinical)
+            refused[exercise_id] = [reason("override.refused_safety", why=why), *clinical]
             continue
         if problems:
             missing = ", ".join(sorted(index.by_id[exercise_id].equipment - ctx.equipment))
@@ -196,13 +191,13 @@ def _program_exercise(planned: Planned) -> ProgramExercise:
 
 def _excluded(
     index: CatalogueIndex,
-    verdicts: dict[str, list[Reason]],
+    unsafe: dict[str, list[Reason]],
     overrides: Overrides,
     refused: dict[str, list[Reason]],
     dropped: list[tuple[Planned, Reason]],
 ) -> list[ExcludedExercise]:
     """Every exercise left out, with why: safety, equipment, the clinician, or time."""
-    why: dict[str, list[Reason]] = {i: list(r) for i, r in verdicts.items()}
+    why: dict[str, list[Reason]] = {i: list(r) for i, r in unsafe.items()}
     for exercise_id in overrides.exclude:
         why.setdefault(exercise_id, []).insert(0, reason("override.excluded"))
     for exercise_id, reasons in refused.items():

@@ -8,6 +8,7 @@ Placeholders such as ``{nprs}`` are filled in when the rule fires.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -380,8 +381,14 @@ RULES: Mapping[str, Rule] = MappingProxyType({rule.id: rule for rule in _RULE_LI
 
 def reason(rule_id: str, **details: object) -> Reason:
     """The :class:`Reason` for rule ``rule_id``, its text filled in with ``details``."""
+    return _reason(rule_id, tuple(sorted(details.items())))
+
+
+@functools.lru_cache(maxsize=8192)
+def _reason(rule_id: str, details: tuple[tuple[str, object], ...]) -> Reason:
+    """Reasons are frozen values, so the same rule with the same details is built once."""
     rule = RULES[rule_id]
-    text = rule.text.format(**details) if details else rule.text
+    text = rule.text.format(**dict(details)) if details else rule.text
     source = rule.source
     if rule.policy:
         source = f"{source}; {POLICY_NOTE}" if source else POLICY_NOTE

@@ -7,6 +7,7 @@ equipment the patient does not have. Nothing here is relaxed by a clinician over
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -14,7 +15,7 @@ from typing import Literal, get_args
 
 from spinecoach.clinical.assessment import Assessment
 from spinecoach.clinical.intake import PatientProfile
-from spinecoach.prescription.index import IndexedExercise
+from spinecoach.prescription.index import CatalogueIndex, IndexedExercise
 from spinecoach.prescription.program import ProgramSafety, Reason
 from spinecoach.prescription.rules import reason
 from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
@@ -26,6 +27,7 @@ __all__ = [
     "exclusion_reasons",
     "program_safety",
     "safety_context",
+    "verdicts",
 ]
 
 Contraindication = Literal[
@@ -51,9 +53,13 @@ class SafetyContext:
     provoking_loads: frozenset[SpinalLoad]
     peripheralizing: tuple[Direction, ...]
     peripheralizing_loads: frozenset[SpinalLoad]
-    contraindications: Mapping[str, str]
-    """tag -> why it applies, in plain words"""
+    contraindications: tuple[tuple[str, str], ...]
+    """(tag, why it applies in plain words), sorted by tag"""
     equipment: frozenset[str]
+
+    @property
+    def contraindication_tags(self) -> frozenset[str]:
+        return frozenset(tag for tag, _ in self.contraindications)
 
 
 def _finding(assessment: Assessment, name: str) -> bool:
@@ -93,7 +99,7 @@ def safety_context(
         provoking_loads=movement.provoking_loads,
         peripheralizing=tuple(sorted(movement.peripheralizing)),
         peripheralizing_loads=frozenset(DIRECTION_LOADS[d] for d in movement.peripheralizing),
-        contraindications=MappingProxyType(dict(sorted(contraindications.items()))),
+        contraindications=tuple(sorted(contraindications.items())),
         equipment=frozenset(profile.equipment),
     )
 
@@ -106,17 +112,25 @@ def exclusion_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason
     for load in sorted((entry.loads & ctx.provoking_loads) - ctx.peripheralizing_loads):
         directions = ", ".join(d for d in ctx.provoking if DIRECTION_LOADS[d] == load)
         reasons.append(reason("safety.provoking_direction", load=load, directions=directions))
-    for tag in sorted(entry.contraindications & ctx.contraindications.keys()):
-        reasons.append(reason("safety.contraindication", tag=tag, why=ctx.contraindications[tag]))
+    for tag, why in ctx.contraindications:
+        if tag in entry.contraindications:
+            reasons.append(reason("safety.contraindication", tag=tag, why=why))
     missing = entry.equipment - ctx.equipment
     if missing:
         reasons.append(reason("safety.equipment", missing=", ".join(sorted(missing))))
     return reasons
 
 
-def unsafe_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason]:
-    """Only the clinical-safety reasons (not equipment): what an override can never bypass."""
-    return [r for r in exclusion_reasons(entry, ctx) if r.rule != "safety.equipment"]
+def verdicts(index: CatalogueIndex, ctx: SafetyContext) -> dict[str, list[Reason]]:
+    """Exercise id -> why it is excluded, for every excluded exercise of the catalogue."""
+    return {i: list(r) for i, r in _verdicts(index, ctx).items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def _verdicts(index: CatalogueIndex, ctx: SafetyContext) -> Mapping[str, tuple[Reason, ...]]:
+    """Cached: patients share a few combinations of safety facts."""
+    found = {e.id: tuple(r) for e in index.entries if (r := exclusion_reasons(e, ctx))}
+    return MappingProxyType(found)
 
 
 def program_safety(assessment: Assessment) -> ProgramSafety:

@@ -7,6 +7,7 @@ activities, age and goals (PSFS). Each slot names the rule that explains it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -242,12 +243,21 @@ def goals_of(assessment: Assessment, profile: PatientProfile) -> list[str]:
     return sorted({g.strip() for g in (*profile.goals, *activities) if g.strip()})
 
 
+_GOAL_PATTERNS = tuple(
+    (keyword, tags, re.compile(rf"\b{re.escape(keyword)}")) for keyword, tags in GOAL_KEYWORDS
+)
+
+
 def _goal_slots(goals: list[str]) -> tuple[Slot, ...]:
-    slots: list[Slot] = []
-    for goal in goals:
-        text = goal.lower()
-        for keyword, tags in GOAL_KEYWORDS:
-            if re.search(rf"\b{re.escape(keyword)}", text):
-                details = MappingProxyType({"goals": goal})
-                slots.append(Slot(f"goal.{keyword}", tags, "tailor.goals", 50, details=details))
-    return tuple(slots)
+    return tuple(slot for goal in goals for slot in _slots_for_goal(goal))
+
+
+@functools.lru_cache(maxsize=1024)
+def _slots_for_goal(goal: str) -> tuple[Slot, ...]:
+    text = goal.lower()
+    details = MappingProxyType({"goals": goal})
+    return tuple(
+        Slot(f"goal.{keyword}", tags, "tailor.goals", 50, details=details)
+        for keyword, tags, pattern in _GOAL_PATTERNS
+        if pattern.search(text)
+    )
