@@ -168,8 +168,8 @@ def _refer(ctx: _Context, flags: list[str]) -> Adaptation:
     top = screen.hits[0]
     why = Reason(
         rule="adapt.red_flag",
-        text=f"new red flag at a session check-in ({', '.join(flags)}): exercise stops, "
-        f"{top.patient_action}",
+        text=f"new red flag at a session check-in ({', '.join(flags)}, {screen.urgency}): "
+        "all exercise stops until a clinician clears it",
         source="NICE NG59; NHS primary-care LBP pathway (CLINICAL.md s4)",
     )
     for e in ctx.program.exercises:
@@ -584,16 +584,14 @@ def _next_phase(ctx: _Context, verdict: Verdict) -> tuple[int, int]:
     have outgrown the current one, or after enough safe reviews in a row in this phase.
     """
     phase = ctx.program.phase
-    progressed = any(c.action == "progress" for c in ctx.changes)
-    if verdict != "progress" or ctx.alerts or not ctx.kept or not progressed:
+    if verdict != "progress" or ctx.alerts or not ctx.kept:
         return phase, 0
-    reviews = _safe_reviews(ctx.program) + 1
+    progressed = any(c.action == "progress" for c in ctx.changes)
+    reviews = _safe_reviews(ctx.program) + 1 if progressed else 0
     if phase >= 3:
         return phase, reviews
-    if (
-        reviews >= ctx.settings.phase_min_reviews
-        or _outgrown_share(ctx) >= ctx.settings.phase_ready_share
-    ):
+    enough_reviews = reviews >= ctx.settings.phase_min_reviews
+    if enough_reviews or _outgrown_share(ctx) >= ctx.settings.phase_ready_share:
         return phase + 1, 0
     return phase, reviews
 

@@ -8,6 +8,7 @@ added is the first thing taken away.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -67,10 +68,9 @@ def floor_dose(dose: Dose, bounds: DoseBounds) -> Dose:
         current: float | None = getattr(floored, parameter)
         limits = getattr(bounds, parameter)
         if current is not None and limits is not None and current > limits.min:
-            value = float(int(limits.min)) if parameter in ("reps", "sets") else limits.min
-            floored = _with(
-                floored, parameter, max(value, 1.0) if parameter in ("reps", "sets") else value
-            )
+            whole = parameter in ("reps", "sets")
+            value = float(max(math.ceil(limits.min), 1)) if whole else limits.min
+            floored = _with(floored, parameter, value)
     return floored
 
 
@@ -101,7 +101,10 @@ def _move(
     if current is None or limits is None or step is None:
         return None
     target = min(current + step, limits.max) if up else max(current - step, limits.min)
-    target = float(int(target)) if parameter in ("reps", "sets") else round(target, 2)
+    if parameter in ("reps", "sets"):  # whole numbers that stay inside the bounds
+        target = float(math.floor(target) if up else math.ceil(target))
+    else:
+        target = min(max(round(target, 2), limits.min), limits.max)
     if (up and target <= current) or (not up and target >= current):
         return None
     return _with(dose, parameter, target)

@@ -1,0 +1,238 @@
+"""Property tests of adapt() over generated programs and session logs (packaged catalogue)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spinecoach.clinical.red_flags import RED_FLAGS
+from spinecoach.exercises import load_catalogue
+from spinecoach.exercises.model import Dose, Exercise
+from spinecoach.prescription import Adaptation, AdaptationSettings, adapt
+from spinecoach.prescription.program import Program
+from spinecoach.prescription.progression import dose_minutes
+from spinecoach.sessions.model import SessionLog
+from spinecoach.sessions.response import next_morning_above_baseline, pain_zone
+from spinecoach.vocabulary import DIRECTION_LOADS
+
+CAT = load_catalogue()
+POLICY = AdaptationSettings()
+LOADS = ("flexion", "extension", "rotation", "lateral_flexion", "axial_compression")
+FLAG_IDS = sorted(RED_FLAGS)
+
+
+@st.composite
+def doses(draw: st.DrawFn, e: Exercise) -> Dose:
+    """A dose of ``e`` with every parameter drawn inside its bounds."""
+    raw: dict[str, Any] = e.dose.model_dump()
+    b = e.bounds
+    edge = draw(st.sampled_from(["inside", "top", "bottom"]))
+    if edge != "inside":  # doses at an edge exercise the ladder moves
+        return _edge_dose(e, top=edge == "top")
+    raw["sets"] = draw(st.integers(int(b.sets.min), int(b.sets.max)))
+    for name in ("reps",):
+        bound = getattr(b, name)
+        if raw[name] is not None and bound is not None:
+            raw[name] = draw(st.integers(max(int(bound.min), 1), int(bound.max)))
+    for name in ("hold_s", "duration_min"):
+        bound = getattr(b, name)
+        if raw[name] is not None and bound is not None:
+            raw[name] = float(draw(st.integers(int(bound.min * 2), int(bound.max * 2)))) / 2
+            raw[name] = min(max(raw[name], bound.min, 0.5), bound.max)
+    if raw["load_kg"] is not None and b.load_kg is not None and b.load_increment_kg:
+        steps = int((b.load_kg.max - b.load_kg.min) / b.load_increment_kg)
+        raw["load_kg"] = b.load_kg.min + b.load_increment_kg * draw(st.integers(0, steps))
+    if raw["pyramid"] is not None:
+        top = raw["reps"] or raw["pyramid"][0]
+        raw["pyramid"] = [max(top - 2 * i, 1) for i in range(raw["sets"])]
+    return Dose.model_validate(raw)
+
+
+def _edge_dose(e: Exercise, *, top: bool) -> Dose:
+    raw: dict[str, Any] = e.dose.model_dump()
+    for name in ("sets", "reps", "hold_s", "load_kg", "duration_min"):
+        bound = getattr(e.bounds, name)
+        if raw[name] is not None and bound is not None:
+            value = bound.max if top else bound.min
+            raw[name] = max(int(value), 1) if name in ("sets", "reps") else value
+    if raw["pyramid"] is not None:
+        top_reps = raw["reps"] or raw["pyramid"][0]
+        raw["pyramid"] = [max(top_reps - 2 * i, 1) for i in range(raw["sets"])]
+    return Dose.model_validate(raw)
+
+
+@st.composite
+def programs(draw: st.DrawFn) -> Program:
+    chosen = draw(st.lists(st.sampled_from(CAT.ids), min_size=1, max_size=5, unique=True))
+    entries = [CAT.get(i) for i in chosen]
+    loaded = {load for e in entries for load in e.loads}
+    free = [x for x in LOADS if x not in loaded]
+    provoking = draw(st.lists(st.sampled_from(free), unique=True)) if free else []
+    history = st.sampled_from(
+        [
+            [],
+            [{"rule": "adapt.progress.hold_s", "text": "raised last time"}],
+            [{"rule": "adapt.regress.streak", "text": "1 regression(s) in a row"}],
+        ]
+    )
+    exercises = []
+    for e in entries:
+        dose = draw(doses(e))
+        exercises.append(
+            {
+                "id": e.id,
+                "name": e.name,
+                "purpose": e.purpose,
+                "mode": e.mode,
+                "loads": list(e.loads),
+                "level": e.level,
+                "ladder": e.ladder,
+                "dose": dose.model_dump(),
+                "minutes": dose_minutes(dose),
+                "reasons": [{"rule": "prescribe.test", "text": "test"}, *draw(history)],
+                "education": e.education,
+                "pinned": draw(st.booleans()) and draw(st.booleans()),
+            }
+        )
+    return Program.model_validate(
+        {
+            "patient_id": "p1",
+            "version": draw(st.integers(1, 20)),
+            "status": draw(st.sampled_from(["active", "paused"])),
+            "phase": draw(st.integers(1, 3)),
+            "care_pathway": "physio_led",
+            "dosing": draw(st.sampled_from(["pain_contingent", "quota_based"])),
+            "minutes_per_session": 20,
+            "sessions_per_week": 3,
+            "exercises": exercises,
+            "safety": {"provoking_loads": provoking},
+        }
+    )
+
+
+@st.composite
+def logs(draw: st.DrawFn, program: Program, red_flag_chance: bool = True) -> SessionLog:
+    n = draw(st.integers(0, 6))
+    calm = draw(st.booleans())  # a calm log: pain safe and settled, exercises completed
+    date = dt.date(2026, 1, 5)
+    sessions = []
+    for _ in range(n):
+        date += dt.timedelta(days=draw(st.integers(1, 3)))
+        done = [
+            {
+                "id": e.id,
+                "sets": draw(st.integers(0, e.dose.sets)),
+                "completed": calm or draw(st.booleans()),
+                "rpe": draw(st.one_of(st.none(), st.integers(0, 5 if calm else 10))),
+            }
+            for e in program.exercises
+            if calm or draw(st.integers(0, 4)) > 0
+        ]
+        rare = st.integers(0, 15)
+        before = draw(st.integers(0, 3 if calm else 10))
+        after = draw(st.integers(before, 3) if calm else st.integers(0, 10))
+        morning = st.integers(0, before) if calm else st.integers(0, 10)
+        sessions.append(
+            {
+                "date": date.isoformat(),
+                "pain_before": before,
+                "pain_after": after,
+                "next_morning_pain": draw(st.one_of(st.none(), morning)),
+                "red_flags": (
+                    [draw(st.sampled_from(FLAG_IDS))] if red_flag_chance and draw(rare) == 0 else []
+                ),
+                "new_neuro_symptoms": draw(rare) == 0,
+                "peripheralization": (
+                    draw(st.sampled_from(sorted(DIRECTION_LOADS))) if draw(rare) == 0 else None
+                ),
+                "exercises": done,
+            }
+        )
+    return SessionLog.model_validate(
+        {"patient_id": "p1", "program_version": program.version, "sessions": sessions}
+    )
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[Program, SessionLog, Adaptation]:
+    program = draw(programs())
+    log = draw(logs(program))
+    return program, log, adapt(program, log, POLICY, CAT)
+
+
+PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPERTY
+@given(cases())
+def test_no_progress_after_pain_beyond_limit_or_unsettled_next_morning(
+    case: tuple[Program, SessionLog, Adaptation],
+) -> None:
+    program, log, result = case
+    hurt = any(
+        pain_zone(s, POLICY) == "beyond_limit" or next_morning_above_baseline(s)
+        for s in log.sessions
+    )
+    if hurt and program.dosing == "pain_contingent":
+        assert all(c.action != "progress" for c in result.changes)
+
+
+@PROPERTY
+@given(cases())
+def test_a_red_flag_always_stops(case: tuple[Program, SessionLog, Adaptation]) -> None:
+    _, log, result = case
+    if any(s.red_flags for s in log.sessions):
+        assert result.program.status == "referral"
+        assert result.program.exercises == []
+        assert result.program.referral is not None
+        assert all(c.action == "stop" for c in result.changes)
+
+
+@PROPERTY
+@given(cases())
+def test_doses_stay_within_bounds(case: tuple[Program, SessionLog, Adaptation]) -> None:
+    _, _, result = case
+    for e in result.program.exercises:
+        assert CAT.get(e.id).bounds.admits(e.dose), (e.id, e.dose)
+
+
+@PROPERTY
+@given(cases())
+def test_ladders_move_one_rung_at_a_time(case: tuple[Program, SessionLog, Adaptation]) -> None:
+    _, _, result = case
+    for c in result.changes:
+        if c.parameter != "ladder" or c.action not in ("progress", "regress"):
+            continue
+        assert isinstance(c.from_, str)
+        assert isinstance(c.to, str)
+        step = CAT.harder(c.from_) if c.action == "progress" else CAT.easier(c.from_)
+        assert step is not None
+        assert step.id == c.to
+        assert abs(CAT.get(c.to).level - CAT.get(c.from_).level) == 1
+
+
+@PROPERTY
+@given(cases())
+def test_no_change_introduces_a_provoking_load(
+    case: tuple[Program, SessionLog, Adaptation],
+) -> None:
+    _, _, result = case
+    forbidden = set(result.program.safety.provoking_loads)
+    for e in result.program.exercises:
+        assert not forbidden & set(e.loads), (e.id, e.loads, forbidden)
+
+
+@PROPERTY
+@given(cases())
+def test_one_new_unapproved_version_with_a_change_per_exercise(
+    case: tuple[Program, SessionLog, Adaptation],
+) -> None:
+    program, _, result = case
+    assert result.program.version == program.version + 1
+    assert result.program.approved_by is None
+    assert sorted(c.exercise for c in result.changes) == sorted(e.id for e in program.exercises)
+    assert all(c.reasons for c in result.changes)
+    assert len({e.id for e in result.program.exercises}) == len(result.program.exercises)

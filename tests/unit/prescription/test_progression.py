@@ -1,0 +1,130 @@
+"""Dose steps: one parameter at a time, hold -> reps -> sets -> load, always inside the bounds."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from spinecoach.exercises.model import Dose, DoseBounds, Range
+from spinecoach.prescription.progression import (
+    describe_dose,
+    dose_minutes,
+    floor_dose,
+    step_down,
+    step_up,
+)
+from spinecoach.prescription.settings import AdaptationSettings
+
+SETTINGS = AdaptationSettings()
+HOLDS = DoseBounds(sets=Range(min=1, max=3), reps=Range(min=4, max=8), hold_s=Range(min=5, max=10))
+PULLEY = DoseBounds(
+    sets=Range(min=1, max=3),
+    reps=Range(min=8, max=12),
+    load_kg=Range(min=2.5, max=10),
+    load_increment_kg=2.5,
+)
+
+
+def _walk_up(dose: Dose, bounds: DoseBounds) -> list[str]:
+    moved: list[str] = []
+    step = step_up(dose, bounds, SETTINGS)
+    while step is not None:
+        moved.append(step.parameter)
+        dose = step.dose
+        step = step_up(dose, bounds, SETTINGS)
+    return moved
+
+
+def test_hold_time_then_reps_then_sets() -> None:
+    start = Dose(sets=1, reps=4, hold_s=5)
+    assert _walk_up(start, HOLDS) == ["hold_s"] * 3 + ["reps"] * 2 + ["sets"] * 2
+
+
+def test_first_hold_step_is_two_seconds_and_capped_at_the_bound() -> None:
+    step = step_up(Dose(sets=1, reps=4, hold_s=9), HOLDS, SETTINGS)
+    assert step is not None
+    assert step.parameter == "hold_s"
+    assert step.dose.hold_s == 10  # 9 + 2 capped at 10 (the McGill cap in these bounds)
+
+
+def test_load_moves_by_the_machines_smallest_increment_after_reps_and_sets() -> None:
+    start = Dose(sets=3, reps=12, load_kg=2.5)
+    step = step_up(start, PULLEY, SETTINGS)
+    assert step is not None
+    assert (step.parameter, step.dose.load_kg) == ("load_kg", 5.0)
+    assert _walk_up(Dose(sets=1, reps=8, load_kg=2.5), PULLEY) == (
+        ["reps"] * 2 + ["sets"] * 2 + ["load_kg"] * 3
+    )
+
+
+def test_regression_takes_back_the_last_parameter_first() -> None:
+    top = Dose(sets=3, reps=12, load_kg=10)
+    step = step_down(top, PULLEY, SETTINGS)
+    assert step is not None
+    assert (step.parameter, step.dose.load_kg) == ("load_kg", 7.5)
+    floor = Dose(sets=1, reps=8, load_kg=2.5)
+    assert step_down(floor, PULLEY, SETTINGS) is None
+
+
+def test_pyramid_follows_reps_and_sets() -> None:
+    dose = Dose(sets=3, reps=6, hold_s=10, pyramid=[6, 4, 2])
+    bounds = DoseBounds(
+        sets=Range(min=1, max=4), reps=Range(min=1, max=8), hold_s=Range(min=7, max=10)
+    )
+    step = step_up(dose, bounds, SETTINGS)
+    assert step is not None
+    assert step.parameter == "reps"
+    assert step.dose.pyramid == [8, 6, 4]
+    down = step_down(dose, bounds, SETTINGS)
+    assert down is not None
+    assert down.dose.sets == 2
+    assert down.dose.pyramid == [6, 4]
+
+
+def test_floor_dose_puts_every_parameter_at_its_minimum() -> None:
+    floored = floor_dose(Dose(sets=3, reps=8, hold_s=10), HOLDS)
+    assert (floored.sets, floored.reps, floored.hold_s) == (1, 4, 5)
+
+
+def test_readable_dose_and_minutes() -> None:
+    dose = Dose(sets=3, reps=6, hold_s=10, per_side=True, pyramid=[6, 4, 2])
+    assert describe_dose(dose) == "3 x 6-4-2 x 10 s holds, each side"
+    assert describe_dose(Dose(sets=1, duration_min=20)) == "20 min"
+    assert dose_minutes(Dose(sets=1, duration_min=20)) == 20
+
+
+_bounds_and_dose = st.integers(1, 3).flatmap(
+    lambda smin: st.tuples(
+        st.just(smin),
+        st.integers(smin, 5),
+        st.integers(1, 10),
+        st.integers(0, 10),
+        st.floats(1, 10),
+        st.floats(0, 30),
+    )
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_bounds_and_dose, st.data())
+def test_steps_stay_inside_bounds_and_move_one_parameter(
+    spec: tuple[int, int, int, int, float, float], data: st.DataObject
+) -> None:
+    smin, smax, rmin, rspan, hmin, hspan = spec
+    bounds = DoseBounds(
+        sets=Range(min=smin, max=smax),
+        reps=Range(min=rmin, max=rmin + rspan),
+        hold_s=Range(min=hmin, max=hmin + hspan),
+    )
+    dose = Dose(
+        sets=data.draw(st.integers(smin, smax)),
+        reps=data.draw(st.integers(rmin, rmin + rspan)),
+        hold_s=data.draw(st.floats(hmin, hmin + hspan)),
+    )
+    for step in (step_up(dose, bounds, SETTINGS), step_down(dose, bounds, SETTINGS)):
+        if step is None:
+            continue
+        assert bounds.admits(step.dose)
+        before, after = dose.model_dump(), step.dose.model_dump()
+        changed = {k for k in before if before[k] != after[k]}
+        assert changed == {step.parameter}
