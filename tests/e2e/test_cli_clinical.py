@@ -88,6 +88,23 @@ def test_score_text(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["rmdq", *(["1"] * 2 + ["0"] * 22)], "RMDQ 2/24 (recovered range)"),
+        (["nprs", "4"], "NPRS 4/10"),
+        (["psfs", "walking=4", "stairs=7"], "PSFS mean 5.5/10 (walking 4, stairs 7)"),
+        (["fabq", *(["6"] * 16)], "FABQ physical activity 24/24 elevated, work 42/42 elevated"),
+    ],
+)
+def test_score_text_per_instrument(
+    capsys: pytest.CaptureFixture[str], args: list[str], line: str
+) -> None:
+    code, out, _ = run(capsys, "score", "--text", *args)
+    assert code == 0
+    assert out == line + "\n"
+
+
+@pytest.mark.parametrize(
     ("args", "fragments"),
     [
         (["score", "odi", "1", "2"], ["odi: 2 answers given; 10 are expected", "0-5"]),
