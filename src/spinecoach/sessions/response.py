@@ -27,6 +27,11 @@ __all__ = [
     "weekly_trend_rising",
 ]
 
+TREND_MIN_SESSIONS = 4
+"""Sessions needed in the last 7 days before a weekly pain trend is read (clinic policy)."""
+TREND_MIN_SPAN_DAYS = 4
+"""Days those sessions must span (clinic policy)."""
+
 PainZone = Literal["safe", "acceptable", "beyond_limit"]
 """safe: may progress; acceptable: hold; beyond_limit: pain rose too far, regress."""
 
@@ -81,14 +86,15 @@ def weekly_trend_rising(sessions: Sequence[Session], settings: AdaptationSetting
     """Pre-session pain slope (points per week) over the last 7 days when it is rising, else None.
 
     Least-squares slope of the pain before each session against the day, using the sessions of
-    the 7 days up to the last one (at least 3 sessions over at least 3 days).
+    the 7 days up to the last one. It needs at least 4 sessions over at least 4 days: with
+    fewer, a one-point day-to-day wobble would read as a weekly trend.
     """
     if not sessions:
         return None
     last = sessions[-1].date
     window = [s for s in sessions if last - s.date < dt.timedelta(days=7)]
     days = [(s.date - window[0].date).days + _day_fraction(s) for s in window]
-    if len(window) < 3 or days[-1] - days[0] < 2:
+    if len(window) < TREND_MIN_SESSIONS or days[-1] - days[0] < TREND_MIN_SPAN_DAYS:
         return None
     mean_d = sum(days) / len(days)
     mean_p = sum(s.pain_before for s in window) / len(window)

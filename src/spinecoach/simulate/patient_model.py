@@ -95,7 +95,7 @@ def draw_traits(
     """Hidden traits consistent with the intake and roughly matched to the first program.
 
     Capacity per muscle group starts near what the first program asks of it (the clinic's
-    prescription is roughly right), between 90 % and 130 % of the hardest exercise's demand.
+    prescription is roughly right), between 100 % and 140 % of the hardest exercise's demand.
     """
     tests = intake.movement_tests.tested()
     provoking = {DIRECTION_LOADS[d] for d, r in tests.items() if r in ("worse", "peripheralizes")}
@@ -109,7 +109,7 @@ def draw_traits(
         group = muscle_group(e)
         demand[group] = max(demand.get(group, 0.0), exercise_demand(e, catalogue))
     capacity = {
-        g: float(demand.get(g, 1.5) * rng.uniform(0.9, 1.3)) for g in sorted(set(GROUPS.values()))
+        g: float(demand.get(g, 1.5) * rng.uniform(1.0, 1.4)) for g in sorted(set(GROUPS.values()))
     }
     drifter = rng.random() < DRIFTER_SHARE
     return PatientTraits(

@@ -142,7 +142,7 @@ def test_change_serialises_from_and_to() -> None:
     [
         ([(3, 3, 3), (3, 3, 3), (3, 7, 3)], "adapt.regress.pain_beyond_limit"),
         ([(3, 3, 3), (3, 3, 5), (3, 3, 3)], "adapt.regress.next_morning"),
-        ([(2, 2, 2), (3, 3, 3), (4, 4, 4)], "adapt.regress.weekly_trend"),
+        ([(2, 2, 2), (3, 3, 3), (3, 3, 3), (4, 4, 4)], "adapt.regress.weekly_trend"),
     ],
 )
 def test_pain_beyond_limit_or_unsettled_regresses(

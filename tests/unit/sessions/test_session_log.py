@@ -183,11 +183,13 @@ def test_flare_up_by_peak_by_next_morning_and_by_streak() -> None:
 
 
 def test_weekly_trend_is_a_least_squares_slope_over_seven_days() -> None:
-    rising = [_one(p, p, date=f"2026-01-{d:02d}") for p, d in ((2, 5), (3, 7), (4, 9))]
+    rising = [_one(p, p, date=f"2026-01-{d:02d}") for p, d in ((2, 5), (3, 7), (4, 9), (5, 11))]
     assert weekly_trend_rising(rising, SETTINGS) == pytest.approx(3.5)
-    flat = [_one(3, 3, date=f"2026-01-{d:02d}") for d in (5, 7, 9)]
+    flat = [_one(3, 3, date=f"2026-01-{d:02d}") for d in (5, 7, 9, 11)]
     assert weekly_trend_rising(flat, SETTINGS) is None
-    assert weekly_trend_rising(rising[:2], SETTINGS) is None
+    assert weekly_trend_rising(rising[:3], SETTINGS) is None  # too few sessions to read a trend
+    old = [_one(9, 9, date="2025-12-20"), *rising[1:]]  # older than 7 days: left out
+    assert weekly_trend_rising(old, SETTINGS) is None
 
 
 def test_exercise_record_counts_completion_effort_and_form() -> None:
