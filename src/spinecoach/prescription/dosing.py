@@ -10,9 +10,11 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from spinecoach.exercises.catalogue import MCGILL_MAX_HOLD_S
 from spinecoach.exercises.model import Dose, DoseBounds, Exercise, Range
 from spinecoach.prescription.program import Phase, ProgramExercise, Reason
 from spinecoach.prescription.rules import reason
+from spinecoach.prescription.tailoring import OLDER_ADULT_AGE
 
 __all__ = [
     "BIG3_MAX_HOLD_S",
@@ -32,9 +34,9 @@ HOLD_CHANGEOVER_S = 2.0
 SETUP_S = 15.0
 """Time to get into position for an exercise (policy planning figure)."""
 
-BIG3_MAX_HOLD_S = 10.0
+BIG3_MAX_HOLD_S = MCGILL_MAX_HOLD_S
 """McGill Big 3 holds last about 7-10 s and never longer than 10 s (CLINICAL.md section 8 [V],
-powerrackstrength.com citing McGill)."""
+powerrackstrength.com citing McGill); the catalogue enforces the same cap."""
 
 PYRAMID_STEP = 2
 """Repetitions dropped per set in the descending pyramid (e.g. 6-4-2); the exact steps are
@@ -43,11 +45,8 @@ PYRAMID_STEP = 2
 QUOTA_START_FRACTION = 0.8
 """Graded activity starts submaximal (Lindstrom 1992 [V]); 80% of the template is policy."""
 
-OLDER_ADULT_AGE = 65
-"""Age from which rest between sets is lengthened (policy; a common definition of older adult)."""
-
 OLDER_ADULT_REST_S = 45
-"""Rest between sets for older adults (policy)."""
+"""Rest between sets from OLDER_ADULT_AGE (policy)."""
 
 FREQUENT_SESSIONS_PER_WEEK = 5
 """From this many sessions a week, strength work drops one set to allow recovery (policy)."""

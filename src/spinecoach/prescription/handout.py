@@ -38,7 +38,8 @@ def dose_in_words(dose: Dose) -> str:
     if dose.extra_set_side is not None:
         parts.append(f"one extra set on the {dose.extra_set_side} side")
     text = ", ".join(parts)
-    return f"{text}; rest {dose.rest_s} s between sets" if dose.sets > 1 else text
+    several = dose.sets > 1 or dose.extra_set_side is not None
+    return f"{text}; rest {dose.rest_s} s between sets" if several else text
 
 
 def _wrap(text: str, indent: str) -> list[str]:

@@ -18,7 +18,7 @@ from spinecoach.prescription.index import CatalogueIndex, IndexedExercise
 from spinecoach.prescription.program import Phase, Reason
 from spinecoach.prescription.rules import reason
 from spinecoach.prescription.slots import Slot
-from spinecoach.prescription.tailoring import tailoring_slots
+from spinecoach.prescription.tailoring import OLDER_ADULT_AGE, tailoring_slots
 
 __all__ = ["PHASE_SLOTS", "Choice", "select_exercises"]
 
@@ -212,7 +212,7 @@ def _rank(entry: IndexedExercise, patient: Patient) -> tuple[int, int, int, int,
 
     In phase 1 the least spinal load wins (activation before loading, CLINICAL.md 8)."""
     ex = entry.exercise
-    older = 0 if patient.age < OLDER_ADULT_SELECTION_AGE or "older_adult" in entry.tags else 1
+    older = 0 if patient.age < OLDER_ADULT_AGE or "older_adult" in entry.tags else 1
     flare = 0 if patient.phase > 1 or "flare_safe" in entry.tags else 1
     spinal_load = sum(_LOAD_SCORE[a] for k, a in ex.loads.items() if k != "none")
     load = spinal_load if patient.phase == 1 else 0
@@ -221,7 +221,3 @@ def _rank(entry: IndexedExercise, patient: Patient) -> tuple[int, int, int, int,
 
 
 _LOAD_SCORE = {"low": 1, "moderate": 2, "high": 3}
-
-
-OLDER_ADULT_SELECTION_AGE = 65
-"""From this age, exercises tagged ``older_adult`` are preferred (policy)."""

@@ -20,6 +20,7 @@ __all__ = [
     "DIRECTIONAL_TAGS",
     "FLEXOR_EXTENSOR_MAX",
     "GOAL_KEYWORDS",
+    "OLDER_ADULT_AGE",
     "SIDE_BRIDGE_EXTENSOR_MAX",
     "goals_of",
     "tailoring_slots",
@@ -52,7 +53,8 @@ SIDE_BRIDGE_EXTENSOR_MAX = 0.75
 """McGill: a side bridge/extension ratio above 0.75 suggests imbalance (CLINICAL.md 5 [V])."""
 
 OLDER_ADULT_AGE = 65
-"""From this age a program adds supported balance work (policy)."""
+"""From this age a program adds supported balance work, prefers exercises tagged
+``older_adult`` and rests longer between sets (policy: a common definition of older adult)."""
 
 GOAL_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("lift", ("lifting",)),
