@@ -86,9 +86,24 @@ def test_show_text_reads_like_a_handout(capsys: pytest.CaptureFixture[str]) -> N
     assert main(["catalogue", "show", "pallof_press", "--text"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("Anti-rotation press with cable  (pallof_press)")
-    assert "dose: 2 sets of 10 reps at 5 kg per side, rest 60 s (load steps of 1.25 kg)" in out
+    assert "dose: 2 sets of 10 reps at 5 kg, per side, rest 60 s (load steps of 1.25 kg)" in out
     assert "  1. " in out
     assert "why it matters: " in out
+
+
+@pytest.mark.parametrize(
+    ("exercise_id", "expected"),
+    [
+        ("bird_dog_holds", "dose: 3 sets of 6, then 4, then 2 holds of 10 s, per side, rest 30 s"),
+        ("prone_lying", "dose: 1 set of 1 hold of 120 s"),
+        ("walking_brisk", "dose: 1 set of 20 min"),
+    ],
+)
+def test_show_text_states_the_dose(
+    capsys: pytest.CaptureFixture[str], exercise_id: str, expected: str
+) -> None:
+    assert main(["catalogue", "show", exercise_id, "--text"]) == 0
+    assert expected in capsys.readouterr().out.splitlines()
 
 
 def test_show_writes_the_illustration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -111,22 +111,23 @@ def _table(exercises: list[Exercise]) -> str:
 
 
 def describe_dose(dose: Dose) -> str:
-    """The dose in words, e.g. '3 sets (6, 4, 2) of 8 s holds per side, rest 30 s'."""
+    """The dose in words, e.g. '3 sets of 6, then 4, then 2 holds of 8 s, per side, rest 30 s'."""
+    counts = ", then ".join(str(n) for n in dose.pyramid) if dose.pyramid else str(dose.reps or 1)
+    sets = f"{dose.sets} set{'s' if dose.sets != 1 else ''}"
     if dose.duration_min is not None:
-        work = f"{dose.duration_min:g} min"
+        work = f"{sets} of {dose.duration_min:g} min"
     elif dose.hold_s is not None:
-        counts = ", ".join(str(n) for n in dose.pyramid) if dose.pyramid else str(dose.reps or 1)
-        work = f"{counts} x {dose.hold_s:g} s hold"
+        work = f"{sets} of {counts} hold{'s' if counts != '1' else ''} of {dose.hold_s:g} s"
     else:
-        counts = ", ".join(str(n) for n in dose.pyramid) if dose.pyramid else str(dose.reps)
-        work = f"{counts} reps"
-    parts = [f"{dose.sets} set{'s' if dose.sets != 1 else ''} of {work}"]
+        work = f"{sets} of {counts} reps"
+    parts = [work]
     if dose.load_kg is not None:
-        parts.append(f"at {dose.load_kg:g} kg")
+        parts[0] += f" at {dose.load_kg:g} kg"
     if dose.per_side:
         parts.append("per side")
-    text = " ".join(parts)
-    return f"{text}, rest {dose.rest_s} s" if dose.rest_s else text
+    if dose.rest_s:
+        parts.append(f"rest {dose.rest_s} s")
+    return ", ".join(parts)
 
 
 def _details(exercise: Exercise) -> str:
