@@ -83,3 +83,20 @@ def test_public_api_is_curated() -> None:
         "UnknownItemError",
         "__version__",
     }
+
+
+def test_closed_pipe_is_not_an_error() -> None:
+    """`spinecoach ... | head`: the reader closes first; exit 0, no error, no traceback."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "spinecoach.cli", "schema", "intake"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    proc.stdout.close()  # closed before the child has imported anything, so its write fails
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert b"error" not in err
