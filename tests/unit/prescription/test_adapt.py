@@ -63,7 +63,7 @@ def program_of(
             "minutes_per_session": 20,
             "sessions_per_week": 3,
             "exercises": [e.model_dump() for e in exercises],
-            "safety": ProgramSafety(provoking_loads=list(provoking_loads)).model_dump(),  # type: ignore[arg-type]
+            "safety": ProgramSafety(provoking_loads=list(provoking_loads)).model_dump(),
             "approved_by": "physio",
         }
     )
