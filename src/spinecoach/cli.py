@@ -73,9 +73,6 @@ def main(argv: list[str] | None = None) -> int:
     except typer.TyperException as exc:  # usage errors: bad option, missing argument, ...
         _fail(exc.format_message())
         return EXIT_USAGE
-    except BrokenPipeError:  # `spinecoach ... | head`: the reader left; not an error of ours
-        _silence_stdout()
-        return 0
     except typer.Abort:
         _fail("aborted")
         return 1
@@ -85,13 +82,6 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"internal error ({type(exc).__name__}); rerun with SPINECOACH_DEBUG=1 for details")
         return 1
     return int(result) if isinstance(result, int) else 0
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot raise again."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def _fail(message: str) -> None:
