@@ -76,6 +76,9 @@ class Catalogue:
         """Build a catalogue from entries, running every cross-entry rule."""
         return cls(tuple(exercises), origins or {})
 
+    def __hash__(self) -> int:  # entries hold lists, so hash by the ids (equal => same ids)
+        return hash(tuple(e.id for e in self.exercises))
+
     def _where(self, exercise_id: str) -> str:
         origin = self.origins.get(exercise_id)
         return f"{origin}: exercise '{exercise_id}'" if origin else f"exercise '{exercise_id}'"

@@ -91,6 +91,15 @@ def test_from_exercises_builds_a_working_catalogue() -> None:
     assert catalogue.get("c_move") == rungs[1]
 
 
+def test_catalogue_is_a_hashable_value() -> None:
+    first = Catalogue.from_exercises([one("a"), one("b")])
+    second = Catalogue.from_exercises([one("b"), one("a")])
+    assert first == second
+    assert hash(first) == hash(second)
+    assert first != Catalogue.from_exercises([one("a")])
+    assert hash(load_catalogue()) == hash(load_catalogue())
+
+
 def test_unknown_id_and_ladder_name_the_item() -> None:
     catalogue = load_catalogue()
     with pytest.raises(UnknownItemError, match=r"exercise 'bird_dgo' is unknown; did you mean"):
