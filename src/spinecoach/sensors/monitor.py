@@ -125,6 +125,8 @@ class LumbarMonitor:
             return []
         if self._started:
             return self._process(block)
+        if not self._pending and len(block) >= 2:
+            sample_rate_hz(block.t[:1000], self.s)  # a wrong rate is named before anything else
         self._pending.append(block)
         span = self._pending[-1].t[-1] - self._pending[0].t[0]
         if self._cal_rec is not None or span >= self.s.calibration_s:

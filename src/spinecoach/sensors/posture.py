@@ -134,10 +134,9 @@ class PostureTracker:
             raised += self._alert(
                 at,
                 "slouch",
-                f"slouched sitting for {s.slouch_alert_s / 60:.0f} "
-                "min: sit tall or take a short walk",
+                f"slouched sitting for {s.slouch_alert_s:.0f} s: sit tall or take a short walk",
             )
-        return raised
+        return sorted(raised, key=lambda a: a.t_s)
 
     def _alert(
         self, at: float, kind: Literal["sustained_flexion", "slouch"], text: str
@@ -210,5 +209,5 @@ class PostureTracker:
             slouch_episodes=self.slouches,
             lifting_events=self.lifts,
             lifting_count=self.lift_count,
-            alerts=self.alerts,
+            alerts=sorted(self.alerts, key=lambda a: a.t_s),
         )

@@ -167,7 +167,7 @@ class RepetitionTracker:
             return
         if pending and ex.start_t - pending[-1].end_t > self.s.set_max_gap_s:
             self._flush(k)
-        pending.append(ex)
+        self.pending[k].append(ex)
 
     def _flush(self, k: int) -> None:
         pending, self.pending[k] = self.pending[k], []

@@ -34,8 +34,9 @@ class SensorSettings:
     """A step in ``t`` longer than this many nominal sample periods is a gap (engineering)."""
     split_gap_s: float = 1.0
     """Gaps longer than this split the recording: no event, hold or episode spans them."""
-    clip_run: int = 3
-    """This many identical consecutive samples at a high value mark a clipped (saturated) axis."""
+    clip_run: int = 5
+    """This many identical consecutive samples at an axis' largest value, beyond the limits
+    below, mark a clipped (saturated) axis (3 happen by quantisation in real fast motion)."""
     clip_acc_ms2: float = 19.6
     """Acc values at or beyond 2 g that repeat exactly are taken as the sensor's full scale."""
     clip_gyr_rads: float = 4.0

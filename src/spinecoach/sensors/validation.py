@@ -135,7 +135,9 @@ class RecordingValidator:
                     else arr[:0]
                 )
                 x = np.concatenate([prev, arr])
-                same = (x[1:] == x[:-1]) & (np.abs(x[1:]) >= limit)
+                top = np.abs(x).max(axis=0) if len(x) else np.zeros(3)
+                at_top = (np.abs(x[1:]) >= limit) & (np.abs(x[1:]) == top)
+                same = (x[1:] == x[:-1]) & at_top
                 if run > 1 and len(same) >= run - 1:
                     window = np.lib.stride_tricks.sliding_window_view(same, run - 1, axis=0)
                     hits = np.argwhere(window.all(axis=-1))

@@ -113,6 +113,7 @@ class _Timeline:
         self.holds: list[tuple[float, float]] = []
         self.quiet: list[tuple[float, float]] = []
         self.base: dict[str, float] = {k: 0.0 for k in _TRACKS} | {"hip": _STANDING_HIP_M}
+        self.jitter = 0.0
 
     @property
     def now_s(self) -> float:
@@ -160,9 +161,9 @@ class _Timeline:
         period_s: float,
         pause_s: float,
         pelvis_share: float = 0.0,
-        jitter: float = 0.0,
     ) -> None:
         start = self.now_s
+        jitter = self.jitter
         for amp in amplitudes:
             period = period_s * (1 + jitter * self.rng.uniform(-1, 1))
             a = amp * (1 + jitter * self.rng.uniform(-1, 1))
@@ -274,7 +275,7 @@ def _day_block(tl: _Timeline) -> None:
     tl.move_to(2.0, tilt=0.0, flexion=0.0, hip=_STANDING_HIP_M)
     tl.move_to(3.0, heading=90.0)
     tl.stand(60.0)
-    tl.excursions("flexion", [55.0, 60.0, 50.0], 4.0, 8.0, pelvis_share=0.8)
+    tl.excursions("flexion", [55.0, 60.0, 50.0], 4.0, 20.0, pelvis_share=0.8)
     tl.sets.pop()
     tl.move_to(3.0, heading=0.0)
     tl.excursions("flexion", [40.0] * 6, 4.0, 1.0, pelvis_share=0.6)
@@ -346,12 +347,14 @@ def simulate_recording(
     noise: Noise = Noise(),
     magnetometer: bool = False,
     wobble_deg: float | None = None,
+    jitter: float = 0.0,
 ) -> SyntheticRecording:
     """A synthetic recording of ``scenario`` at ``rate_hz`` with lumbar and sacrum sensors.
 
     ``seconds`` sets the length of ``standing``; for ``day`` it is the total length (the
     ten-minute block repeats); other scenarios have their own length. ``wobble_deg`` is the
-    lumbar perturbation during bird-dog holds (default 0.3 steady, 3 wobbly).
+    lumbar perturbation during bird-dog holds (default 0.3 steady, 3 wobbly). ``jitter``
+    varies each repetition's amplitude and duration by up to that fraction (0.3 = ±30 %).
     """
     if scenario not in SCENARIOS:
         raise InputError(f"scenario '{scenario}' is unknown; choose one of: {', '.join(SCENARIOS)}")
@@ -360,6 +363,7 @@ def simulate_recording(
     rng = np.random.default_rng(seed)
     wobble = wobble_deg if wobble_deg is not None else (3.0 if scenario.endswith("wobbly") else 0.3)
     tl = _Timeline(rate_hz, rng)
+    tl.jitter = jitter
     _build(scenario, tl, seconds, wobble)
     tracks = tl.tracks()
     repeats = 1

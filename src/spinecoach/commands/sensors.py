@@ -1,0 +1,184 @@
+"""`spinecoach sensors analyze|orient` and `spinecoach simulate recording`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from spinecoach.commands._output import JsonOption, emit
+from spinecoach.commands.simulation import simulate_app
+from spinecoach.errors import InputError, SensorDataError
+
+__all__ = ["register"]
+
+sensors_app = typer.Typer(
+    help="Wearable IMU recordings: lumbar angles, posture, ROM, reps, quality, sway.",
+    no_args_is_help=True,
+)
+
+FormatOption = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        help="canonical (CSV/Parquet, see `spinecoach schema recording`) or xsens-dot "
+        "(Xsens DOT app CSV export, one sensor).",
+    ),
+]
+SensorNameOption = Annotated[
+    str, typer.Option("--as", help="Sensor name given to a one-sensor vendor file.")
+]
+PROGRESS_MIN_BYTES = 20_000_000
+"""Files larger than this get a progress bar (on a terminal only)."""
+
+
+def _file_format(value: str) -> Any:
+    if value not in {"canonical", "xsens-dot"}:
+        raise InputError(f"--format '{value}' is unknown; choose canonical or xsens-dot")
+    return value
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Any]:
+    """A Rich progress bar on stderr when it is a terminal and the file is long; else a no-op."""
+    if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES:
+        yield lambda done: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _analyze_text(result: Any) -> str:
+    r = result
+    zones = ", ".join(f"{k} {v:.0f} s" for k, v in r.posture.time_in_zones_s.items())
+    rom = ", ".join(f"{k} {v:.0f}" for k, v in r.rom_deg.items())
+    lines = [
+        f"{r.duration_s:.1f} s at {r.sample_rate_hz:.0f} Hz; sensors {', '.join(r.sensors)}",
+        f"calibration: {r.calibration.grade} ({r.calibration.duration_s:.1f} s, "
+        f"gyro RMS {r.calibration.gyro_rms_deg_s:.1f} deg/s)",
+        f"ROM (deg): {rom}",
+        f"posture: {zones}; sustained flexion episodes {r.posture.sustained_flexion_count}; "
+        f"slouch {r.posture.slouch_s:.0f} s; lifting events {r.posture.lifting_count}",
+        f"reps: {r.reps.rep_count} in {r.reps.set_count} set(s)"
+        + "".join(f"; {s.axis} x{s.count} ~{s.mean_amplitude_deg:.0f} deg" for s in r.reps.sets[:5]),
+        f"holds: {r.quality.hold_count}, mean stillness RMS {r.quality.mean_stillness_rms_deg} deg",
+    ]
+    if r.sway.longest:
+        lines.append(
+            f"sway: RMS AP {r.sway.longest.rms_ap_deg:.2f} / ML {r.sway.longest.rms_ml_deg:.2f} deg, "
+            f"95% ellipse {r.sway.longest.ellipse95_area_deg2:.2f} deg²"
+        )
+    lines += [f"warning: {w}" for w in r.warnings]
+    return "\n".join(lines)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sensors_app, name="sensors")
+
+    @sensors_app.command("analyze")
+    def analyze_command(
+        recording: Annotated[Path, typer.Argument(help="Recording file (CSV or Parquet).")],
+        angles_out: Annotated[
+            Path | None, typer.Option("--angles-out", help="Write t,flexion_deg,lateral_deg,rotation_deg CSV.")
+        ] = None,
+        calibration: Annotated[
+            Path | None, typer.Option("--calibration", help="Separate quiet-standing recording.")
+        ] = None,
+        file_format: FormatOption = "canonical",
+        sensor_name: SensorNameOption = "lumbar",
+        json_flag: JsonOption = None,
+    ) -> None:
+        """Lumbar angles, posture, ROM, reps, hold quality and sway of a recording."""
+        from spinecoach.sensors.files import open_recording, read_recording, write_angles
+        from spinecoach.sensors.monitor import LumbarMonitor
+
+        fmt = _file_format(file_format)
+        cal = read_recording(calibration, fmt, sensor_name) if calibration else None
+        source = open_recording(recording, fmt, sensor_name=sensor_name)
+        monitor = LumbarMonitor(calibration=cal, keep_angles=angles_out is not None)
+        with _progress(source.size, f"analysing {recording.name}") as advance:
+            for block, done in source.blocks():
+                monitor.feed(block)
+                advance(done)
+        result = monitor.finish()
+        if angles_out is not None:
+            t, angles = monitor.angles()
+            write_angles(t, angles, angles_out)
+        emit(result, lambda: _analyze_text(result), json_flag)
+
+    @sensors_app.command("orient")
+    def orient_command(
+        recording: Annotated[Path, typer.Argument(help="Recording file (CSV or Parquet).")],
+        sensor: Annotated[str, typer.Option("--sensor", help="Sensor name, e.g. lumbar or sacrum.")],
+        out: Annotated[Path, typer.Option("--out", help="Orientation CSV t,w,x,y,z to write.")],
+        file_format: FormatOption = "canonical",
+        sensor_name: SensorNameOption = "lumbar",
+        json_flag: JsonOption = None,
+    ) -> None:
+        """Sensor-to-earth orientation quaternions of one sensor (offline vqf, earth z up)."""
+        from spinecoach.sensors.files import read_recording, write_orientation
+        from spinecoach.sensors.orientation import magnetometer_trust, orient
+        from spinecoach.sensors.validation import RecordingValidator, sample_rate_hz
+
+        rec = read_recording(recording, _file_format(file_format), sensor_name)
+        if sensor not in rec.sensors:
+            raise SensorDataError(
+                f"--sensor {sensor}: not in {recording} (sensors: {', '.join(rec.sensors)})"
+            )
+        rate = sample_rate_hz(rec.t)
+        validator = RecordingValidator(rate)
+        validator.check(rec)
+        samples = rec.sensors[sensor]
+        trust = magnetometer_trust(samples.mag)
+        q = orient(samples, rate, use_mag=trust.trusted)
+        write_orientation(rec.t, q, out)
+        payload = {
+            "sensor": sensor,
+            "samples": len(rec),
+            "sample_rate_hz": round(rate, 3),
+            "fusion": "9D" if trust.trusted else "6D",
+            "magnetometer": trust.reason,
+            "gaps": [g.model_dump() for g in validator.gaps[:100]],
+            "out": str(out),
+        }
+        emit(payload, lambda: f"{sensor}: {len(rec)} samples, {payload['fusion']} -> {out}", json_flag)
+
+    @simulate_app.command("recording")
+    def simulate_recording_command(
+        out: Annotated[Path, typer.Option("--out", help="Recording to write (.csv or .parquet).")],
+        scenario: Annotated[str, typer.Option("--scenario", help="What the person does.")] = "forward-bends",
+        seconds: Annotated[
+            float | None, typer.Option("--seconds", help="Length of 'standing' and 'day'.")
+        ] = None,
+        seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 0,
+        rate: Annotated[float, typer.Option("--rate", help="Sample rate in Hz.")] = 100.0,
+        magnetometer: Annotated[bool, typer.Option("--magnetometer", help="Add mag columns.")] = False,
+        truth_out: Annotated[
+            Path | None, typer.Option("--truth-out", help="Write the true angles (angle CSV).")
+        ] = None,
+        json_flag: JsonOption = None,
+    ) -> None:
+        """A synthetic two-sensor recording with known lumbar angles (scenarios: see --help)."""
+        from spinecoach.sensors.files import write_angles, write_recording
+        from spinecoach.simulate.recording import simulate_recording
+
+        syn = simulate_recording(scenario, seconds, seed, rate, magnetometer=magnetometer)
+        write_recording(syn.recording, out)
+        if truth_out is not None:
+            write_angles(syn.recording.t, syn.truth_deg, truth_out)
+        payload = {
+            "scenario": scenario,
+            "samples": len(syn.recording),
+            "duration_s": round(len(syn.recording) / rate, 3),
+            "sets": [s.__dict__ for s in syn.sets[:100]],
+            "out": str(out),
+        }
+        emit(payload, lambda: f"{scenario}: {payload['duration_s']} s -> {out}", json_flag)

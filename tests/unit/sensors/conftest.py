@@ -1,0 +1,17 @@
+"""Synthetic recordings shared by the sensor tests (built once per session: they are pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from spinecoach.simulate.recording import SyntheticRecording, simulate_recording
+
+
+@pytest.fixture(scope="session")
+def forward_bends() -> SyntheticRecording:
+    return simulate_recording("forward-bends", seed=11)
+
+
+@pytest.fixture(scope="session")
+def sit_stand() -> SyntheticRecording:
+    return simulate_recording("sit-stand", seed=5)

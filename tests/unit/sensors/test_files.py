@@ -1,0 +1,70 @@
+"""Reading and writing recordings: canonical CSV/Parquet in blocks, the Xsens DOT export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinecoach.errors import SensorDataError
+from spinecoach.sensors.files import open_recording, read_recording, read_xsens_dot, write_recording
+from spinecoach.simulate.recording import SyntheticRecording
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_round_trip_in_blocks(tmp_path: Path, forward_bends: SyntheticRecording, suffix: str) -> None:
+    rec = forward_bends.recording
+    path = tmp_path / f"r{suffix}"
+    write_recording(rec, path)
+    source = open_recording(path, chunk_rows=1000)
+    blocks = [b for b, _ in source.blocks()]
+    assert [b.first_row for b in blocks] == list(range(1, len(rec) + 1, 1000))
+    back = read_recording(path)
+    np.testing.assert_allclose(back.t, rec.t)
+    for name in ("lumbar", "sacrum"):
+        np.testing.assert_allclose(back.sensors[name].gyr, rec.sensors[name].gyr, rtol=1e-8)
+
+
+def _xsens(tmp_path: Path, times: list[int]) -> Path:
+    rows = ["sep=,", "DeviceTag:,x", "StartTime: ,2021", "© Xsens", "",
+            "PacketCounter,SampleTimeFine,Euler_X,Euler_Y,Euler_Z,Acc_X,Acc_Y,Acc_Z,Gyr_X,Gyr_Y,Gyr_Z"]
+    rows.append(f"0,{times[0]},0,0,0,0,0,0,0,0,0")
+    for i, t in enumerate(times[1:], 1):
+        rows.append(f"{i},{t},0,0,0,9.81,0,0,57.29577951,0,-180")
+    path = tmp_path / "dot.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_xsens_clock_wrap_units_and_startup_row(tmp_path: Path) -> None:
+    wrap = 2**32
+    times = [wrap - 20_000, wrap - 16_667, wrap - 8_334, 0 - 1, 8_332]
+    rec = read_xsens_dot(_xsens(tmp_path, times))
+    assert len(rec) == 4  # the row of zeros is dropped
+    np.testing.assert_allclose(np.diff(rec.t), [8.333e-3, 8.333e-3, 8.333e-3], atol=1e-6)
+    np.testing.assert_allclose(rec.sensors["lumbar"].gyr[0], [1.0, 0.0, -np.pi], rtol=1e-8)
+    assert rec.first_row == 2
+
+
+def test_not_an_xsens_export(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(SensorDataError, match="not an Xsens DOT export"):
+        read_xsens_dot(path)
+
+
+def test_real_xsens_exports(shared_data: Path) -> None:
+    folder = shared_data / "xsens-dot"
+    if not folder.is_dir():
+        pytest.skip("no Xsens DOT exports")
+    still = read_xsens_dot(next(folder.glob("bei_*.csv")))
+    moving = read_xsens_dot(next(folder.glob("yao_*.csv")))
+    for rec, seconds in ((still, 16.0), (moving, 49.0)):
+        assert rec.t[0] == 0.0
+        assert np.all(np.diff(rec.t) > 0)
+        assert rec.t[-1] == pytest.approx(seconds, abs=1.0)
+        assert np.median(np.linalg.norm(rec.sensors["lumbar"].acc, axis=1)) == pytest.approx(9.8, abs=0.3)
+    peak = np.degrees(np.abs(moving.sensors["lumbar"].gyr).max())
+    assert 300 < peak < 600  # about 420 deg/s, now in rad/s
+    assert np.degrees(np.abs(still.sensors["lumbar"].gyr).max()) < 10
