@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from spinecoach.errors import InputError
-from spinecoach.exercises.model import Dose
-from spinecoach.prescription.dosing import estimate_minutes, fewer_sets
+from spinecoach.exercises.model import Dose, DoseBounds
+from spinecoach.prescription.dosing import estimate_minutes, shorter_dose
 from spinecoach.prescription.program import Reason
 from spinecoach.prescription.rules import reason
 from spinecoach.prescription.selection import Choice
@@ -115,28 +115,51 @@ def _drop_lowest(
 def _refill(
     kept: list[Planned], dropped: list[tuple[Planned, Reason]], minutes: int, why: Reason
 ) -> None:
-    """Put back dropped exercises that still fit, highest priority first (time left over)."""
+    """Put back dropped exercises that fit in the time left, shortened within their bounds
+    if need be; highest priority first."""
     for planned, because in sorted(
         dropped, key=lambda t: (-t[0].choice.priority, t[0].choice.order)
     ):
-        if because == why and _fits([*kept, planned], minutes):
-            kept.append(planned)
+        if because != why:
+            continue
+        candidate = _shortest_fit(planned, kept, minutes)
+        if candidate is not None:
+            kept.append(candidate)
             dropped.remove((planned, because))
     kept.sort(key=lambda p: (not p.choice.warm_up, p.choice.order))
 
 
+def _shortest_fit(planned: Planned, kept: list[Planned], minutes: int) -> Planned | None:
+    trial = Planned(planned.choice, planned.dose, list(planned.reasons), planned.fixed_dose)
+    while not _fits([*kept, trial], minutes):
+        shorter = None if trial.fixed_dose else shorter_dose(trial.dose, _bounds(trial))
+        if shorter is None:
+            return None
+        trial.set_dose(shorter)
+        _note_trim(trial, minutes)
+    return trial
+
+
+def _bounds(planned: Planned) -> DoseBounds:
+    return planned.choice.entry.exercise.bounds
+
+
+def _note_trim(planned: Planned, minutes: int) -> None:
+    trimmed = reason("dose.budget_trimmed", minutes=minutes)
+    if trimmed not in planned.reasons:
+        planned.reasons.append(trimmed)
+
+
 def _trim_longest(kept: list[Planned], minutes: int) -> bool:
-    """Take one set off the longest trimmable exercise; False when none can lose a set."""
+    """Shorten the longest trimmable exercise by one step; False when none can be shortened."""
     trimmable = [
         (p, shorter)
         for p in kept
-        if not p.fixed_dose and (shorter := fewer_sets(p.dose, p.choice.entry.exercise.bounds))
+        if not p.fixed_dose and (shorter := shorter_dose(p.dose, _bounds(p)))
     ]
     if not trimmable:
         return False
     planned, shorter = max(trimmable, key=lambda t: (t[0].minutes, -t[0].choice.order))
     planned.set_dose(shorter)
-    trimmed = reason("dose.budget_trimmed", minutes=minutes)
-    if trimmed not in planned.reasons:
-        planned.reasons.append(trimmed)
+    _note_trim(planned, minutes)
     return True

@@ -23,6 +23,7 @@ __all__ = [
     "fewer_sets",
     "initial_dose",
     "pyramid",
+    "shorter_dose",
 ]
 
 SECONDS_PER_REP = 3.0
@@ -180,3 +181,19 @@ def fewer_sets(dose: Dose, bounds: DoseBounds) -> Dose | None:
         if update["pyramid"] is None:
             update["reps"] = dose.pyramid[0]
     return Dose.model_validate({**dose.model_dump(), **update})
+
+
+DURATION_TRIM_STEP_MIN = 2.0
+"""Minutes taken off time-based work (walking) per trimming step (policy planning figure)."""
+
+
+def shorter_dose(dose: Dose, bounds: DoseBounds) -> Dose | None:
+    """One step shorter: a set fewer, else less time-based work; None at the bounds' floor."""
+    fewer = fewer_sets(dose, bounds)
+    if fewer is not None:
+        return fewer
+    floor = bounds.duration_min.min if bounds.duration_min is not None else None
+    if dose.duration_min is None or floor is None or dose.duration_min <= floor:
+        return None
+    duration = max(floor, round(dose.duration_min - DURATION_TRIM_STEP_MIN, 1))
+    return Dose.model_validate({**dose.model_dump(), "duration_min": duration})

@@ -290,7 +290,7 @@ _RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         "dose.budget_trimmed",
-        "Sets reduced to fit the {minutes}-minute session.",
+        "Shortened (fewer sets or minutes, within its bounds) to fit the {minutes}-minute session.",
         None,
         policy=True,
     ),

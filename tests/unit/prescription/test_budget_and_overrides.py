@@ -213,3 +213,34 @@ def test_pin_and_exclude_of_the_same_exercise_is_an_error(
 ) -> None:
     with pytest.raises(InputError, match="'breath' is both excluded and pinned"):
         _run(assess_intake, small_catalogue, Overrides(pin=["breath"], exclude=["breath"]))
+
+
+def test_time_based_work_is_shortened_within_bounds_to_fit(
+    assess_intake: AssessFactory, make_exercise: Callable[..., Any]
+) -> None:
+    walking = make_exercise(
+        "walk",
+        purpose="aerobic",
+        mode="dynamic",
+        position="standing",
+        loads={"axial_compression": "low"},
+        dose={"sets": 1, "duration_min": 20, "rest_s": 0},
+        bounds={"sets": {"min": 1, "max": 2}, "duration_min": {"min": 6, "max": 40}},
+        tags=["walking", "aerobic"],
+    )
+    breath = make_exercise("breath", tags=["breathing", "deep_stabilizer"])
+    catalogue = Catalogue.from_exercises([walking, breath])
+    low_risk = {"start_back": [0] * 9, "nprs": 5}
+    program = _run(
+        assess_intake,
+        catalogue,
+        questionnaires=low_risk,
+        patient={"minutes_per_session": 10},
+    )
+    by_id = {e.id: e for e in program.exercises}
+    assert set(by_id) == {"walk", "breath"}
+    walk = by_id["walk"]
+    assert walk.dose.duration_min is not None
+    assert 6 <= walk.dose.duration_min < 20
+    assert "dose.budget_trimmed" in {r.rule for r in walk.reasons}
+    assert program.total_minutes <= 10

@@ -12,7 +12,14 @@ from spinecoach.errors import InputError
 from spinecoach.exercises import Catalogue
 from spinecoach.prescription import Overrides, prescribe
 from spinecoach.prescription.program import Program
+from spinecoach.prescription.rules import RULES
 from spinecoach.prescription.safety import implied_contraindications
+
+DIRECTIONAL_RULES = {
+    "select.directional_preference",
+    "select.lateral_shift",
+    "select.classification",
+}
 
 PROPERTY_SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -74,6 +81,18 @@ def test_programs_are_safe_explained_in_bounds_and_in_time(
         assert all(r.rule and r.text for r in item.reasons)
         assert item.education.strip()
     assert program.safety.provoking_loads == sorted(assessment.movement.provoking_loads)
+    in_program = {e.id for e in program.exercises}
+    assert len(in_program) == len(program.exercises)
+    assert not in_program & {e.id for e in program.excluded}
+    ladders = [e.ladder for e in program.exercises]
+    assert len(set(ladders)) == len(ladders), "one rung per ladder"
+    for item in program.exercises:
+        directional = {r.rule for r in item.reasons} & DIRECTIONAL_RULES
+        assert catalogue.get(item.id).phase <= program.phase or directional, item.id
+    every_reason = [r for e in program.exercises for r in e.reasons]
+    every_reason += [r for e in program.excluded for r in e.reasons]
+    every_reason += [*program.advice, *program.phase_reasons]
+    assert {r.rule for r in every_reason} <= set(RULES)
 
 
 @PROPERTY_SETTINGS
