@@ -100,6 +100,8 @@ def _move(
     step = _step_size(parameter, bounds, settings)
     if current is None or limits is None or step is None:
         return None
+    if parameter == "hold_s":  # long holds move by a share of the hold, short ones by seconds
+        step = max(step, round(current * settings.hold_step_share))
     target = min(current + step, limits.max) if up else max(current - step, limits.min)
     if parameter in ("reps", "sets"):  # whole numbers that stay inside the bounds
         target = float(math.floor(target) if up else math.ceil(target))

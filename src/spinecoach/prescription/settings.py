@@ -129,6 +129,13 @@ class AdaptationSettings(BaseModel):
     )
     # --- dose steps (one parameter at a time, small increments) --------------------------
     hold_step_s: float = Field(default=2.0, gt=0, description="hold time step, s")
+    hold_step_share: float = Field(
+        default=0.1,
+        ge=0,
+        le=1,
+        description="for long holds (stretches, prone lying) the step is this share of the "
+        "current hold when that is more than hold_step_s",
+    )
     reps_step: int = Field(default=2, ge=1, description="repetitions step")
     sets_step: int = Field(default=1, ge=1, description="sets step")
     duration_step_min: float = Field(default=5.0, gt=0, description="time-based work step, min")

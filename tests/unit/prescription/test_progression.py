@@ -47,6 +47,18 @@ def test_first_hold_step_is_two_seconds_and_capped_at_the_bound() -> None:
     assert step.dose.hold_s == 10  # 9 + 2 capped at 10 (the McGill cap in these bounds)
 
 
+def test_long_holds_move_by_a_share_of_the_hold() -> None:
+    stretch = DoseBounds(
+        sets=Range(min=1, max=3), reps=Range(min=1, max=3), hold_s=Range(min=30, max=180)
+    )
+    step = step_up(Dose(sets=1, reps=1, hold_s=120), stretch, SETTINGS)
+    assert step is not None
+    assert step.dose.hold_s == 132  # 10 % of 120 s, more than the 2 s step
+    down = step_down(Dose(sets=1, reps=1, hold_s=120), stretch, SETTINGS)
+    assert down is not None
+    assert (down.parameter, down.dose.hold_s) == ("hold_s", 108)
+
+
 def test_load_moves_by_the_machines_smallest_increment_after_reps_and_sets() -> None:
     start = Dose(sets=3, reps=12, load_kg=2.5)
     step = step_up(start, PULLEY, SETTINGS)
