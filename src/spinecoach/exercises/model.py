@@ -114,7 +114,10 @@ class DoseBounds(_Value):
 
 
 class Pose(_Value):
-    """Joint angles (degrees) of a side-view stick figure, for the exercise illustration."""
+    """Joint angles (degrees) of a side-view stick figure, for the exercise illustration.
+
+    The angle conventions are drawn out in :mod:`spinecoach.exercises.illustration`.
+    """
 
     trunk_deg: float = Field(description="trunk from vertical; 90 = horizontal, head forward")
     hip_deg: float = 0
