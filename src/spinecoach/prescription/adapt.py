@@ -317,7 +317,7 @@ def _verdict(ctx: _Context) -> tuple[Verdict, list[Reason]]:
         text = f"pain reached the acceptable zone ({settings.safe_peak_nprs + 1}-{settings.acceptable_peak_nprs}/10) on {dates} but settled: hold"
         return "hold", [Reason(rule="adapt.hold.pain_acceptable", text=text, source=SILBERNAGEL)]
     text = f"pain stayed in the safe zone (<= {settings.safe_peak_nprs}/10 or <= +{settings.safe_rise_nprs}) and settled by the next morning"
-    return "progress", [Reason(rule="adapt.progress.pain_safe", text=text, source=SILBERNAGEL)]
+    return "progress", [Reason(rule="adapt.pain_safe", text=text, source=SILBERNAGEL)]
 
 
 def _regress_reasons(log: Sequence[Session], settings: AdaptationSettings) -> list[Reason]:

@@ -123,7 +123,7 @@ def test_safe_sessions_progress_each_exercise_by_one_parameter() -> None:
     assert isinstance(bird.from_, Dose)
     assert isinstance(bird.to, Dose)
     assert (bird.from_.hold_s, bird.to.hold_s) == (5, 7)
-    assert {"adapt.progress.pain_safe", "adapt.progress.hold_s"} <= rules(result, "bird_dog_arm")
+    assert {"adapt.pain_safe", "adapt.progress.hold_s"} <= rules(result, "bird_dog_arm")
     kept = {e.id: e for e in result.program.exercises}
     assert kept["bird_dog_arm"].dose.hold_s == 7
     assert any(r.rule == "prescribe.test" for r in kept["bird_dog_arm"].reasons)
@@ -366,3 +366,16 @@ def test_every_change_carries_rule_ids_and_the_policy_note() -> None:
     reasons = result.changes[0].reasons
     assert all(r.rule.startswith("adapt.") for r in reasons)
     assert any(r.source and "not a published LBP rule" in r.source for r in reasons)
+
+
+def test_an_exercise_held_last_time_is_not_taken_for_a_recent_progression() -> None:
+    program = program_of(["bird_dog_arm", "tra_drawing_in"])
+    log = log_of(program, SAFE)
+    sessions = [  # tra_drawing_in done only in the first session: held for too few sessions
+        s.model_copy(update={"exercises": s.exercises[:1]}) if k else s
+        for k, s in enumerate(log.sessions)
+    ]
+    first = adapt(program, log.model_copy(update={"sessions": sessions}), catalogue=CAT)
+    assert actions(first) == {"bird_dog_arm": "progress", "tra_drawing_in": "hold"}
+    second = adapt(first.program, log_of(first.program, [(3, 7, 4)]), catalogue=CAT)
+    assert actions(second) == {"bird_dog_arm": "regress", "tra_drawing_in": "hold"}
