@@ -140,7 +140,7 @@ class Catalogue:
         equipment is available (None: no equipment filter). Unknown words raise
         :class:`UnknownItemError` naming the word and what is allowed.
         """
-        wanted = _known_words("tag", tags, EXERCISE_TAGS)
+        wanted = _known_words("tag", [tags] if isinstance(tags, str) else tags, EXERCISE_TAGS)
         available = None if equipment is None else _known_words("equipment", equipment, EQUIPMENT)
         if purpose is not None and purpose not in _PURPOSES:
             raise UnknownItemError(_unknown("purpose", purpose, _PURPOSES))

@@ -224,6 +224,11 @@ def test_search_filters_combine() -> None:
     assert {e.ladder for e in both} == {"side_bridge"}
 
 
+def test_search_takes_a_single_tag_as_a_word_not_letters() -> None:
+    catalogue = load_catalogue()
+    assert catalogue.search(tags="big3") == catalogue.search(tags=["big3"])
+
+
 def test_search_equipment_is_what_the_patient_has() -> None:
     catalogue = load_catalogue()
     bare = catalogue.search(equipment=[])
