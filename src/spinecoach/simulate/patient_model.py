@@ -57,6 +57,8 @@ WEAR_PER_SESSION = 0.04
 """Capacity lost per session per unit of overload beyond capacity, rung units."""
 DRIFTER_SHARE = 0.25
 """Share of simulated patients whose adherence drifts down week by week."""
+NEURO_CHANCE = 0.01
+"""Chance per session that a patient with nerve-root symptoms reports new leg symptoms."""
 HIDDEN_PROVOKING_CHANCE = 0.1
 """Chance that a direction the intake did not test truly provokes pain (found in sessions)."""
 
@@ -176,11 +178,13 @@ def simulate_session(
     _settle(traits, state, rise)
     residual = 1 if rise > PAINFUL_RISE else 0
     bad_night = 1 if rng.random() < 0.02 else 0
+    neuro = bool(traits.peripheralizing_loads) and rng.random() < NEURO_CHANCE
     return Session(
         date=date,
         pain_before=before,
         pain_after=after,
         next_morning_pain=min(before + residual + bad_night, 10),
+        new_neuro_symptoms=neuro,
         peripheralization=_direction(periph),
         exercises=done,
     )
