@@ -349,3 +349,24 @@ def test_unreadable_text_is_one_line(text: str, message: str) -> None:
 def test_missing_file_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"gone.yaml: cannot read \(FileNotFoundError\)"):
         load_catalogue_files([tmp_path / "gone.yaml"])
+
+
+# --- whole-catalogue properties -----------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None)
+@given(order=st.permutations(list(load_catalogue())))
+def test_entry_order_in_the_files_does_not_matter(order: list[Exercise]) -> None:
+    rebuilt = Catalogue.from_exercises(order)
+    assert rebuilt == load_catalogue()
+    assert rebuilt.ids == load_catalogue().ids
+
+
+@pytest.mark.parametrize(
+    "exercise_id",
+    [e.id for e in load_catalogue() if e.easier is not None or e.harder is not None],
+)
+def test_removing_any_linked_rung_breaks_its_ladder(exercise_id: str) -> None:
+    rest = [e for e in load_catalogue() if e.id != exercise_id]
+    with pytest.raises(InputError, match=f"no exercise '{exercise_id}'"):
+        Catalogue.from_exercises(rest)
