@@ -16,12 +16,16 @@ SPINECOACH = str(Path(sys.executable).with_name("spinecoach"))
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SPINECOACH, *args], capture_output=True, text=True, check=False, timeout=120)
+    return subprocess.run(
+        [SPINECOACH, *args], capture_output=True, text=True, check=False, timeout=120
+    )
 
 
 def test_simulate_then_analyze_then_orient(tmp_path: Path) -> None:
     rec = tmp_path / "bends.parquet"
-    sim = _run("simulate", "recording", "--scenario", "forward-bends", "--seed", "2", "--out", str(rec))
+    sim = _run(
+        "simulate", "recording", "--scenario", "forward-bends", "--seed", "2", "--out", str(rec)
+    )
     assert sim.returncode == 0, sim.stderr
     angles = tmp_path / "angles.csv"
     res = _run("sensors", "analyze", str(rec), "--angles-out", str(angles))
@@ -50,18 +54,40 @@ def test_bad_recording_exits_2_with_one_line(tmp_path: Path) -> None:
     assert res.stderr.strip() == f"error: {bad}: missing column lumbar_acc_y"
 
 
-def test_missing_file_and_unknown_sensor(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_and_unknown_sensor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["sensors", "analyze", str(tmp_path / "none.csv")]) == 2
     assert "file not found" in capsys.readouterr().err
     rec = tmp_path / "r.csv"
-    assert main(["simulate", "recording", "--scenario", "standing", "--seconds", "12", "--out", str(rec)]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "recording",
+                "--scenario",
+                "standing",
+                "--seconds",
+                "12",
+                "--out",
+                str(rec),
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    assert main(["sensors", "orient", str(rec), "--sensor", "thigh", "--out", str(tmp_path / "q.csv")]) == 2
+    assert (
+        main(["sensors", "orient", str(rec), "--sensor", "thigh", "--out", str(tmp_path / "q.csv")])
+        == 2
+    )
     assert "--sensor thigh: not in" in capsys.readouterr().err
 
 
 def test_unknown_scenario_and_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["simulate", "recording", "--scenario", "juggling", "--out", str(tmp_path / "x.csv")]) == 2
+    assert (
+        main(["simulate", "recording", "--scenario", "juggling", "--out", str(tmp_path / "x.csv")])
+        == 2
+    )
     assert "scenario 'juggling' is unknown" in capsys.readouterr().err
     assert main(["sensors", "analyze", str(tmp_path / "x.csv"), "--format", "movesense"]) == 2
     assert "--format 'movesense' is unknown" in capsys.readouterr().err
@@ -85,13 +111,30 @@ def test_schema_recording(capsys: pytest.CaptureFixture[str]) -> None:
     assert "t" in schema["required"]
 
 
-def test_xsens_dot_export_is_read(shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_xsens_dot_export_is_read(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = shared_data / "xsens-dot"
     if not folder.is_dir():
         pytest.skip("no Xsens DOT exports")
     moving = next(folder.glob("yao_*.csv"))
     out = tmp_path / "yao.csv"
-    assert main(["sensors", "orient", str(moving), "--format", "xsens-dot", "--sensor", "lumbar", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sensors",
+                "orient",
+                str(moving),
+                "--format",
+                "xsens-dot",
+                "--sensor",
+                "lumbar",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     payload = json.loads(capsys.readouterr().out)
     assert payload["samples"] == 5900  # 5,901 rows less the start-up row of zeros
     assert payload["sample_rate_hz"] == pytest.approx(120.0, abs=0.1)

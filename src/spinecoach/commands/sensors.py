@@ -68,7 +68,9 @@ def _analyze_text(result: Any) -> str:
         f"posture: {zones}; sustained flexion episodes {r.posture.sustained_flexion_count}; "
         f"slouch {r.posture.slouch_s:.0f} s; lifting events {r.posture.lifting_count}",
         f"reps: {r.reps.rep_count} in {r.reps.set_count} set(s)"
-        + "".join(f"; {s.axis} x{s.count} ~{s.mean_amplitude_deg:.0f} deg" for s in r.reps.sets[:5]),
+        + "".join(
+            f"; {s.axis} x{s.count} ~{s.mean_amplitude_deg:.0f} deg" for s in r.reps.sets[:5]
+        ),
         f"holds: {r.quality.hold_count}, mean stillness RMS {r.quality.mean_stillness_rms_deg} deg",
     ]
     if r.sway.longest:
@@ -87,7 +89,8 @@ def register(app: typer.Typer) -> None:
     def analyze_command(
         recording: Annotated[Path, typer.Argument(help="Recording file (CSV or Parquet).")],
         angles_out: Annotated[
-            Path | None, typer.Option("--angles-out", help="Write t,flexion_deg,lateral_deg,rotation_deg CSV.")
+            Path | None,
+            typer.Option("--angles-out", help="Write t,flexion_deg,lateral_deg,rotation_deg CSV."),
         ] = None,
         calibration: Annotated[
             Path | None, typer.Option("--calibration", help="Separate quiet-standing recording.")
@@ -117,7 +120,9 @@ def register(app: typer.Typer) -> None:
     @sensors_app.command("orient")
     def orient_command(
         recording: Annotated[Path, typer.Argument(help="Recording file (CSV or Parquet).")],
-        sensor: Annotated[str, typer.Option("--sensor", help="Sensor name, e.g. lumbar or sacrum.")],
+        sensor: Annotated[
+            str, typer.Option("--sensor", help="Sensor name, e.g. lumbar or sacrum.")
+        ],
         out: Annotated[Path, typer.Option("--out", help="Orientation CSV t,w,x,y,z to write.")],
         file_format: FormatOption = "canonical",
         sensor_name: SensorNameOption = "lumbar",
@@ -149,18 +154,28 @@ def register(app: typer.Typer) -> None:
             "gaps": [g.model_dump() for g in validator.gaps[:100]],
             "out": str(out),
         }
-        emit(payload, lambda: f"{sensor}: {len(rec)} samples, {payload['fusion']} -> {out}", json_flag)
+        emit(
+            payload,
+            lambda: f"{sensor}: {len(rec)} samples, {payload['fusion']} -> {out}",
+            json_flag,
+        )
 
     @simulate_app.command("recording")
     def simulate_recording_command(
         out: Annotated[Path, typer.Option("--out", help="Recording to write (.csv or .parquet).")],
-        scenario: Annotated[str, typer.Option("--scenario", help="What the person does.")] = "forward-bends",
+        scenario: Annotated[
+            str, typer.Option("--scenario", help="What the person does.")
+        ] = "forward-bends",
         seconds: Annotated[
             float | None, typer.Option("--seconds", help="Length of 'standing' and 'day'.")
         ] = None,
-        seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same file).")] = 0,
+        seed: Annotated[
+            int, typer.Option("--seed", help="Random seed (same seed, same file).")
+        ] = 0,
         rate: Annotated[float, typer.Option("--rate", help="Sample rate in Hz.")] = 100.0,
-        magnetometer: Annotated[bool, typer.Option("--magnetometer", help="Add mag columns.")] = False,
+        magnetometer: Annotated[
+            bool, typer.Option("--magnetometer", help="Add mag columns.")
+        ] = False,
         truth_out: Annotated[
             Path | None, typer.Option("--truth-out", help="Write the true angles (angle CSV).")
         ] = None,

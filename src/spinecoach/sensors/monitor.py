@@ -203,7 +203,7 @@ class LumbarMonitor:
         self._n_cal = n_cal
 
     def _orient(self, name: str, samples: SensorSamples) -> FloatArray:
-        r = self.cal.alignments[name].level_from_sensor.T
+        r = np.ascontiguousarray(self.cal.alignments[name].level_from_sensor.T)
         mag = None if samples.mag is None else samples.mag @ r
         return self.filter[name].update(samples.gyr @ r, samples.acc @ r, mag)
 

@@ -129,6 +129,8 @@ class RecordingValidator:
                 ("acc", samples.acc, self.settings.clip_acc_ms2),
                 ("gyr", samples.gyr, self.settings.clip_gyr_rads),
             ):
+                if not np.abs(arr).max(initial=0.0) >= limit:
+                    continue  # nothing near full scale in this block: nothing can be clipped
                 prev = (
                     getattr(tail.sensors[name], quantity)
                     if tail is not None and name in tail.sensors

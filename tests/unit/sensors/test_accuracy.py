@@ -22,7 +22,9 @@ def _moving(syn: SyntheticRecording, axis: int) -> np.ndarray:
 
 @pytest.mark.parametrize(("scenario", "axis"), [("forward-bends", 0), ("lateral-bends", 1)])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_flexion_and_lateral_rmse_under_2_deg_through_movement(scenario: str, axis: int, seed: int) -> None:
+def test_flexion_and_lateral_rmse_under_2_deg_through_movement(
+    scenario: str, axis: int, seed: int
+) -> None:
     syn = simulate_recording(scenario, seed=seed, noise=Noise(misalignment_deg=3.0))
     err = _angles(syn) - syn.truth_deg
     moving = _moving(syn, axis)
@@ -47,9 +49,12 @@ def test_rom_within_3_deg_of_each_movement_test() -> None:
     rom = analyze(syn.recording).rom_deg
     truth = syn.truth_deg
     expected = {
-        "flexion": truth[:, 0].max(), "extension": -truth[:, 0].min(),
-        "lateral_right": truth[:, 1].max(), "lateral_left": -truth[:, 1].min(),
-        "rotation_left": truth[:, 2].max(), "rotation_right": -truth[:, 2].min(),
+        "flexion": truth[:, 0].max(),
+        "extension": -truth[:, 0].min(),
+        "lateral_right": truth[:, 1].max(),
+        "lateral_left": -truth[:, 1].min(),
+        "rotation_left": truth[:, 2].max(),
+        "rotation_right": -truth[:, 2].min(),
     }
     for key, value in expected.items():
         assert rom[key] == pytest.approx(value, abs=3.0), key
@@ -60,8 +65,12 @@ def test_movement_tests_are_single_movements_not_sets() -> None:
     assert result.reps.set_count == 0
     directions = {(m.axis, m.direction) for m in result.movements}
     assert directions == {
-        ("flexion", "flexion"), ("flexion", "extension"), ("lateral", "right"),
-        ("lateral", "left"), ("rotation", "left"), ("rotation", "right"),
+        ("flexion", "flexion"),
+        ("flexion", "extension"),
+        ("lateral", "right"),
+        ("lateral", "left"),
+        ("rotation", "left"),
+        ("rotation", "right"),
     }
 
 
@@ -106,7 +115,9 @@ def test_stillness_separates_steady_from_wobbly_bird_dog() -> None:
     assert wobbly.mean_stillness_rms_deg is not None
     assert steady.mean_stillness_rms_deg < 0.7
     assert wobbly.mean_stillness_rms_deg > 3 * steady.mean_stillness_rms_deg
-    assert max(h.stillness_peak_deg for h in steady.holds) < min(h.stillness_peak_deg for h in wobbly.holds)
+    assert max(h.stillness_peak_deg for h in steady.holds) < min(
+        h.stillness_peak_deg for h in wobbly.holds
+    )
 
 
 def test_holds_cover_the_time_on_hands_and_knees() -> None:

@@ -13,7 +13,9 @@ from spinecoach.simulate.recording import SyntheticRecording
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_round_trip_in_blocks(tmp_path: Path, forward_bends: SyntheticRecording, suffix: str) -> None:
+def test_round_trip_in_blocks(
+    tmp_path: Path, forward_bends: SyntheticRecording, suffix: str
+) -> None:
     rec = forward_bends.recording
     path = tmp_path / f"r{suffix}"
     write_recording(rec, path)
@@ -27,8 +29,14 @@ def test_round_trip_in_blocks(tmp_path: Path, forward_bends: SyntheticRecording,
 
 
 def _xsens(tmp_path: Path, times: list[int]) -> Path:
-    rows = ["sep=,", "DeviceTag:,x", "StartTime: ,2021", "© Xsens", "",
-            "PacketCounter,SampleTimeFine,Euler_X,Euler_Y,Euler_Z,Acc_X,Acc_Y,Acc_Z,Gyr_X,Gyr_Y,Gyr_Z"]
+    rows = [
+        "sep=,",
+        "DeviceTag:,x",
+        "StartTime: ,2021",
+        "© Xsens",
+        "",
+        "PacketCounter,SampleTimeFine,Euler_X,Euler_Y,Euler_Z,Acc_X,Acc_Y,Acc_Z,Gyr_X,Gyr_Y,Gyr_Z",
+    ]
     rows.append(f"0,{times[0]},0,0,0,0,0,0,0,0,0")
     for i, t in enumerate(times[1:], 1):
         rows.append(f"{i},{t},0,0,0,9.81,0,0,57.29577951,0,-180")
@@ -64,7 +72,9 @@ def test_real_xsens_exports(shared_data: Path) -> None:
         assert rec.t[0] == 0.0
         assert np.all(np.diff(rec.t) > 0)
         assert rec.t[-1] == pytest.approx(seconds, abs=1.0)
-        assert np.median(np.linalg.norm(rec.sensors["lumbar"].acc, axis=1)) == pytest.approx(9.8, abs=0.3)
+        assert np.median(np.linalg.norm(rec.sensors["lumbar"].acc, axis=1)) == pytest.approx(
+            9.8, abs=0.3
+        )
     peak = np.degrees(np.abs(moving.sensors["lumbar"].gyr).max())
     assert 300 < peak < 600  # about 420 deg/s, now in rad/s
     assert np.degrees(np.abs(still.sensors["lumbar"].gyr).max()) < 10

@@ -52,7 +52,9 @@ def test_blocks_give_the_batch_result(day: SyntheticRecording, cuts: list[int]) 
     _close(stream.finish().model_dump(), batch.finish().model_dump())
 
 
-def test_alerts_arrive_with_the_block_that_crosses_the_threshold(sit_stand: SyntheticRecording) -> None:
+def test_alerts_arrive_with_the_block_that_crosses_the_threshold(
+    sit_stand: SyntheticRecording,
+) -> None:
     monitor = LumbarMonitor(SHORT_ALERTS)
     rec = sit_stand.recording
     arrived: list[tuple[float, float]] = []

@@ -24,7 +24,9 @@ def clean() -> Frame:
     return pd.DataFrame(rec.columns())
 
 
-def _run(tmp_path: Path, frame: Frame, capsys: pytest.CaptureFixture[str], name: str = "rec.csv") -> str:
+def _run(
+    tmp_path: Path, frame: Frame, capsys: pytest.CaptureFixture[str], name: str = "rec.csv"
+) -> str:
     path = tmp_path / name
     if name.endswith(".parquet"):
         frame.to_parquet(path)
@@ -70,36 +72,59 @@ def _deg(f: Frame) -> None:
     [
         (_set(300, "t", 2.9), r"row 300 column t: time goes backwards"),
         (_set(300, "t", 2.98), r"row 300 column t: duplicate time stamp"),
-        (_set(1234, "lumbar_gyr_y", float("nan")), r"row 1234 column lumbar_gyr_y: nan is not a finite"),
-        (_set(77, "sacrum_acc_z", float("inf")), r"row 77 column sacrum_acc_z: inf is not a finite"),
+        (
+            _set(1234, "lumbar_gyr_y", float("nan")),
+            r"row 1234 column lumbar_gyr_y: nan is not a finite",
+        ),
+        (
+            _set(77, "sacrum_acc_z", float("inf")),
+            r"row 77 column sacrum_acc_z: inf is not a finite",
+        ),
         (_edit(_clip), r"row 2001 column lumbar_acc_x: clipped at 39.23"),
         (_edit(_as_g), r"columns (lumbar|sacrum)_acc_\*: .*looks like g"),
         (_edit(_deg), r"column (sacrum|lumbar)_gyr_.: .* rad/s is impossible .* deg/s"),
         (_edit(lambda f: f.drop(columns="sacrum_gyr_z")), r"missing column sacrum_gyr_z"),
         (_edit(lambda f: f.assign(heart_rate=70.0)), r"column 'heart_rate' is not part"),
         (_edit(lambda f: f.drop(columns="t")), r"missing column t"),
-        (_edit(lambda f: f.assign(t=f["t"] * 100)), r"column t: sample rate 1.0 Hz is outside 25-1000"),
+        (
+            _edit(lambda f: f.assign(t=f["t"] * 100)),
+            r"column t: sample rate 1.0 Hz is outside 25-1000",
+        ),
         (_edit(lambda f: f.assign(t=f["t"] / 20)), r"column t: sample rate 2000.0 Hz is outside"),
-        (_edit(lambda f: f.iloc[800:].reset_index(drop=True)), r"no calibration period: rows 1-500 .* not quiet standing"),
+        (
+            _edit(lambda f: f.iloc[800:].reset_index(drop=True)),
+            r"no calibration period: rows 1-500 .* not quiet standing",
+        ),
         (_edit(lambda f: f.iloc[:300]), r"recording too short: 3.0 s"),
         (_edit(lambda f: f.iloc[:700]), r"recording too short: 7.0 s; needs at least 10 s"),
-        (_edit(lambda f: f.drop(columns=[c for c in f.columns if c.startswith("lumbar")])), r"no lumbar sensor"),
+        (
+            _edit(lambda f: f.drop(columns=[c for c in f.columns if c.startswith("lumbar")])),
+            r"no lumbar sensor",
+        ),
         (_set(12, "lumbar_acc_x", "abc"), r"row 12 column lumbar_acc_x: 'abc' is not a number"),  # type: ignore[arg-type]
     ],
 )
 def test_malformed_recording_names_row_or_column(
-    tmp_path: Path, clean: Frame, capsys: pytest.CaptureFixture[str], edit: Callable[[Frame], Frame], expected: str
+    tmp_path: Path,
+    clean: Frame,
+    capsys: pytest.CaptureFixture[str],
+    edit: Callable[[Frame], Frame],
+    expected: str,
 ) -> None:
     err = _run(tmp_path, edit(clean), capsys)
     assert re.search(expected, err), err
 
 
-def test_malformed_parquet_too(tmp_path: Path, clean: Frame, capsys: pytest.CaptureFixture[str]) -> None:
+def test_malformed_parquet_too(
+    tmp_path: Path, clean: Frame, capsys: pytest.CaptureFixture[str]
+) -> None:
     err = _run(tmp_path, _set(4321, "sacrum_gyr_x", float("nan"))(clean), capsys, "rec.parquet")
     assert "row 4321 column sacrum_gyr_x" in err
 
 
-def test_upside_down_sensor_is_named(tmp_path: Path, clean: Frame, capsys: pytest.CaptureFixture[str]) -> None:
+def test_upside_down_sensor_is_named(
+    tmp_path: Path, clean: Frame, capsys: pytest.CaptureFixture[str]
+) -> None:
     flipped = clean.copy()
     for q in ("acc", "gyr"):
         flipped[f"lumbar_{q}_x"] *= -1
@@ -136,7 +161,9 @@ def test_gap_in_the_middle_of_a_set_splits_it(tmp_path: Path) -> None:
     assert all(s.end_s < 28.5 or s.start_s > 57.5 for s in result.reps.sets)
 
 
-def test_separate_calibration_recording(tmp_path: Path, clean: Frame, capsys: pytest.CaptureFixture[str]) -> None:
+def test_separate_calibration_recording(
+    tmp_path: Path, clean: Frame, capsys: pytest.CaptureFixture[str]
+) -> None:
     standing = simulate_recording("standing", seconds=10, seed=1).recording
     cal_path = tmp_path / "cal.csv"
     write_recording(standing, cal_path)
