@@ -365,49 +365,14 @@ def _decide(
 
 
 def _progress_if_ready(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
-    settings = ctx.settings
-    rec = exercise_record(ctx.log, e.id, e.dose.sets)
-    blockers: list[Reason] = []
-    if rec.sessions < settings.min_sessions:
-        blockers.append(
-            Reason(
-                rule="adapt.hold.min_sessions",
-                text=f"done in {rec.sessions} session(s); {settings.min_sessions} needed before progressing",
-                source=POLICY_NOTE,
-            )
-        )
-    if rec.completion < settings.completion_target:
-        blockers.append(
-            Reason(
-                rule="adapt.hold.completion",
-                text=f"{rec.completion:.0%} of the prescribed sets done; {settings.completion_target:.0%} needed",
-                source=POLICY_NOTE,
-            )
-        )
-    quota = ctx.program.dosing == "quota_based"
-    if not quota and rec.mean_rpe is not None and rec.mean_rpe > settings.max_rpe:
-        blockers.append(
-            Reason(
-                rule="adapt.hold.effort",
-                text=f"mean effort {rec.mean_rpe:.1f}/10 (Borg CR-10) is above {settings.max_rpe:g}",
-                source=POLICY_NOTE,
-            )
-        )
-    if not quota and rec.mean_quality is not None and rec.mean_quality < settings.min_quality:
-        blockers.append(
-            Reason(
-                rule="adapt.hold.form",
-                text=f"sensor-measured lumbar stillness {rec.mean_quality:.2f} is below {settings.min_quality:g}",
-                source=POLICY_NOTE,
-            )
-        )
+    """Progress by one step (quota: by plan) unless the log shows the exercise is not ready."""
+    blockers = _not_ready(ctx, e)
     if blockers:
-        ctx.record(
-            Change(exercise=e.id, action="hold", reasons=[*why, *blockers]),
-            _rewhy(e, [*why, *blockers]),
-        )
+        reasons = [*why, *blockers]
+        ctx.record(Change(exercise=e.id, action="hold", reasons=reasons), _rewhy(e, reasons))
         return
-    steps = settings.quota_steps_per_week if quota else 1
+    quota = ctx.program.dosing == "quota_based"
+    steps = ctx.settings.quota_steps_per_week if quota else 1
     current, last = e, None
     for _ in range(steps):
         change, moved = _progress(ctx, current, why)
@@ -423,6 +388,40 @@ def _progress_if_ready(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> 
         ctx.record(Change(exercise=e.id, action="hold", reasons=why), _rewhy(e, why))
         return
     ctx.record(last.model_copy(update={"from_": _was(e, last)}), current)
+
+
+def _not_ready(ctx: _Context, e: ProgramExercise) -> list[Reason]:
+    """Why the exercise is not ready to progress: too few sessions, incomplete, too hard, poor form.
+
+    Quota-based (graded activity) dosing looks only at whether the quota was done.
+    """
+    s = ctx.settings
+    rec = exercise_record(ctx.log, e.id, e.dose.sets)
+    quota = ctx.program.dosing == "quota_based"
+    checks: list[tuple[bool, str, str]] = [
+        (
+            rec.sessions < s.min_sessions,
+            "adapt.hold.min_sessions",
+            f"done in {rec.sessions} session(s); {s.min_sessions} needed before progressing",
+        ),
+        (
+            rec.completion < s.completion_target,
+            "adapt.hold.completion",
+            f"{rec.completion:.0%} of the prescribed sets done; {s.completion_target:.0%} needed",
+        ),
+        (
+            not quota and rec.mean_rpe is not None and rec.mean_rpe > s.max_rpe,
+            "adapt.hold.effort",
+            f"mean effort {rec.mean_rpe or 0:.1f}/10 (Borg CR-10) is above {s.max_rpe:g}",
+        ),
+        (
+            not quota and rec.mean_quality is not None and rec.mean_quality < s.min_quality,
+            "adapt.hold.form",
+            f"sensor-measured lumbar stillness {rec.mean_quality or 0:.2f} is below "
+            f"{s.min_quality:g}",
+        ),
+    ]
+    return [Reason(rule=rule, text=text, source=POLICY_NOTE) for hit, rule, text in checks if hit]
 
 
 def _was(e: ProgramExercise, change: Change) -> Dose | str:
@@ -499,16 +498,7 @@ def _rung_blocked(ctx: _Context, e: ProgramExercise, rung: Exercise | None) -> R
 def _regress(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
     """One step down: reduce the last-raised dose parameter, else one rung down the ladder."""
     entry = ctx.catalogue.get(e.id)
-    streak = _regression_streak(e.reasons) + 1
-    count = Reason(rule="adapt.regress.streak", text=f"{streak} regression(s) in a row")
-    if streak >= ctx.settings.regressions_to_escalate:
-        ctx.alerts.append(
-            Alert(
-                rule="adapt.escalate.regressions",
-                text=f"{e.name}: {streak} regressions in a row",
-                escalate=True,
-            )
-        )
+    count = _count_regression(ctx, e)
     step = step_down(e.dose, entry.bounds, ctx.settings)
     if step is not None:
         r = Reason(
@@ -558,6 +548,15 @@ def _regress(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
         ),
         _from_catalogue(rung, e, reasons),
     )
+
+
+def _count_regression(ctx: _Context, e: ProgramExercise) -> Reason:
+    """This regression's place in a streak; escalate when the streak reaches the setting."""
+    streak = _regression_streak(e.reasons) + 1
+    if streak >= ctx.settings.regressions_to_escalate:
+        text = f"{e.name}: {streak} regressions in a row"
+        ctx.alerts.append(Alert(rule="adapt.escalate.regressions", text=text, escalate=True))
+    return Reason(rule="adapt.regress.streak", text=f"{streak} regression(s) in a row")
 
 
 def _regression_streak(reasons: Sequence[Reason]) -> int:
