@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from spinecoach.clinical.assessment import Assessment, RedFlagHit
 from spinecoach.clinical.intake import PatientProfile
 from spinecoach.prescription.program import CarePathway, Dosing, Reason, Referral
@@ -67,12 +69,9 @@ def referral(assessment: Assessment) -> tuple[Referral, list[Reason]]:
     ), reasons
 
 
-def _unique(texts: object) -> str:
-    seen: list[str] = []
-    for text in texts:  # type: ignore[attr-defined]
-        if text not in seen:
-            seen.append(text)
-    return " ".join(seen)
+def _unique(texts: Iterable[str]) -> str:
+    """The texts joined once each, in order (several flags often share one action)."""
+    return " ".join(dict.fromkeys(texts))
 
 
 def advice(

@@ -7,6 +7,8 @@ to the session's minutes. Pure and deterministic: the same input gives the same 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from spinecoach.clinical.assessment import Assessment
 from spinecoach.clinical.intake import PatientProfile
 from spinecoach.exercises import Catalogue
@@ -17,9 +19,12 @@ from spinecoach.prescription.overrides import Overrides, apply_dose_change, chec
 from spinecoach.prescription.pathway import advice, care_pathway, is_blocked, referral
 from spinecoach.prescription.phases import choose_phase
 from spinecoach.prescription.program import (
+    CarePathway,
+    Dosing,
     ExcludedExercise,
     Program,
     ProgramExercise,
+    ProgramSafety,
     Reason,
 )
 from spinecoach.prescription.rules import reason
@@ -46,45 +51,31 @@ def prescribe(
     index = index_catalogue(catalogue)
     overrides = overrides or Overrides()
     check_overrides(overrides, index.by_id.keys())
-    added: dict[str, str] = {
-        tag: f"added by the clinician ({reason('override.contraindication', tag=tag).text})"
-        for tag in overrides.contraindications
-    }
-    ctx = safety_context(assessment, profile, added)
     pathway, dosing, pathway_reason = care_pathway(assessment)
-    safety = program_safety(assessment)
-    if is_blocked(assessment):
-        ref, reasons = referral(assessment)
-        refused_pins = [
-            ExcludedExercise(
-                id=i,
-                name=index.by_id[i].exercise.name,
-                reasons=[reason("override.refused_safety", why=_REFUSED_RED_FLAG)],
-            )
-            for i in overrides.wanted()
-        ]
-        return Program(
-            status="referral",
-            phase=1,
-            phase_reasons=[reason("phase.referral"), reasons[0]],
-            excluded=refused_pins,
-            advice=[reasons[1], pathway_reason, reason("advice.not_recommended")],
-            referral=ref,
-            patient_id=profile.id,
-            care_pathway=pathway,
-            dosing=dosing,
-            minutes_per_session=profile.minutes_per_session,
-            sessions_per_week=profile.sessions_per_week,
-            safety=safety,
-        )
-
-    phase, phase_reasons = choose_phase(assessment)
-    excluded_for_safety = verdicts(index, ctx)
-    blocked = set(excluded_for_safety) | set(overrides.exclude)
-    choices = select_exercises(
-        index, blocked, assessment, profile, phase, self_management=pathway == "self_management"
+    common = _Common(
+        patient_id=profile.id,
+        care_pathway=pathway,
+        dosing=dosing,
+        minutes_per_session=profile.minutes_per_session,
+        sessions_per_week=profile.sessions_per_week,
+        safety=program_safety(assessment),
     )
-    choices, refused = _apply_pins(index, ctx, excluded_for_safety, overrides, choices)
+    if is_blocked(assessment):
+        return _referral_program(assessment, index, overrides, pathway_reason, common)
+    added: dict[str, str] = dict.fromkeys(overrides.contraindications, "added by the clinician")
+    ctx = safety_context(assessment, profile, added)
+    phase, phase_reasons = choose_phase(assessment)
+    unsafe = verdicts(index, ctx)
+    self_management = pathway == "self_management"
+    choices = select_exercises(
+        index,
+        set(unsafe) | set(overrides.exclude),
+        assessment,
+        profile,
+        phase,
+        self_management=self_management,
+    )
+    choices, refused = _apply_pins(index, ctx, unsafe, overrides, choices)
     dosing_ctx = DosingContext(
         phase=phase,
         quota=dosing == "quota_based",
@@ -95,23 +86,55 @@ def prescribe(
     )
     plan = [_planned(choice, dosing_ctx, overrides, assessment) for choice in choices]
     kept, dropped = fit_to_budget(
-        plan, profile.minutes_per_session, self_management=pathway == "self_management"
+        plan, profile.minutes_per_session, self_management=self_management
     )
-    excluded = _excluded(index, excluded_for_safety, overrides, refused, dropped)
-    goals = goals_of(assessment, profile)
     return Program(
         status="active",
         phase=phase,
         phase_reasons=phase_reasons,
         exercises=[_program_exercise(p) for p in kept],
-        excluded=excluded,
-        advice=advice(assessment, profile, pathway_reason, goals),
-        patient_id=profile.id,
-        care_pathway=pathway,
-        dosing=dosing,
-        minutes_per_session=profile.minutes_per_session,
-        sessions_per_week=profile.sessions_per_week,
-        safety=safety,
+        excluded=_excluded(index, unsafe, overrides, refused, dropped),
+        advice=advice(assessment, profile, pathway_reason, goals_of(assessment, profile)),
+        **common._asdict(),
+    )
+
+
+class _Common(NamedTuple):
+    """Program fields that a referral and an active program share."""
+
+    patient_id: str
+    care_pathway: CarePathway
+    dosing: Dosing
+    minutes_per_session: int
+    sessions_per_week: int
+    safety: ProgramSafety
+
+
+def _referral_program(
+    assessment: Assessment,
+    index: CatalogueIndex,
+    overrides: Overrides,
+    pathway_reason: Reason,
+    common: _Common,
+) -> Program:
+    """No exercise while a red flag is open; any pin is refused and listed."""
+    ref, reasons = referral(assessment)
+    refused_pins = [
+        ExcludedExercise(
+            id=i,
+            name=index.by_id[i].exercise.name,
+            reasons=[reason("override.refused_safety", why=_REFUSED_RED_FLAG)],
+        )
+        for i in overrides.wanted()
+    ]
+    return Program(
+        status="referral",
+        phase=1,
+        phase_reasons=[reason("phase.referral"), reasons[0]],
+        excluded=refused_pins,
+        advice=[reasons[1], pathway_reason, reason("advice.not_recommended")],
+        referral=ref,
+        **common._asdict(),
     )
 
 

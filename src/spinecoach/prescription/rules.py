@@ -321,11 +321,6 @@ _RULE_LIST: tuple[Rule, ...] = (
         "The clinician's override to include it was refused: {why}",
         None,
     ),
-    Rule(
-        "override.contraindication",
-        "Contraindication added by the clinician: {tag}.",
-        None,
-    ),
     # --- advice (NICE NG59) ----------------------------------------------------------------------
     Rule(
         "advice.exercise_core",
