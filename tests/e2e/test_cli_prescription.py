@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -148,3 +149,18 @@ def test_schema_overrides_is_published(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["schema", "overrides"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert {"pin", "exclude", "doses", "contraindications"} <= set(schema["properties"])
+
+
+def test_same_program_whatever_the_hash_seed() -> None:
+    overrides = str(ROOT / "examples" / "desk-worker.overrides.json")
+    outputs = set()
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [str(SPINECOACH), "prescribe", DESK, "--overrides", overrides],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
