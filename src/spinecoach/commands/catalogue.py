@@ -27,23 +27,33 @@ catalogue_app = typer.Typer(
 
 TagOption = Annotated[
     list[str] | None,
-    typer.Option("--tag", "-t", help="only exercises carrying this tag (repeat: all must match)"),
+    typer.Option(
+        "--tag",
+        "-t",
+        metavar="TAG",
+        help="only exercises carrying this tag (repeat: all must match)",
+    ),
 ]
 PurposeOption = Annotated[
     str | None,
-    typer.Option(help="activation, endurance, strength, mobility, balance, aerobic, education"),
+    typer.Option(
+        metavar="PURPOSE",
+        help="activation, endurance, strength, mobility, balance, aerobic, education",
+    ),
 ]
 EquipmentOption = Annotated[
     list[str] | None,
     typer.Option(
         "--equipment",
         "-e",
+        metavar="EQUIPMENT",
         help="equipment available (repeat); exercises needing anything else are left out",
     ),
 ]
-ModeOption = Annotated[str | None, typer.Option(help="static or dynamic")]
+ModeOption = Annotated[str | None, typer.Option(metavar="MODE", help="static or dynamic")]
 PhaseOption = Annotated[
-    int | None, typer.Option("--phase-max", min=1, max=3, help="latest program phase (1-3)")
+    int | None,
+    typer.Option("--phase-max", min=1, max=3, metavar="N", help="latest program phase (1-3)"),
 ]
 
 
@@ -205,7 +215,9 @@ def show(
     exercise_id: Annotated[str, typer.Argument(metavar="ID", help="exercise id, e.g. bird_dog")],
     svg_out: Annotated[
         Path | None,
-        typer.Option("--svg-out", help="write the start/end illustration to this SVG file"),
+        typer.Option(
+            "--svg-out", metavar="FILE", help="write the start/end illustration to this SVG file"
+        ),
     ] = None,
     json_flag: JsonOption = None,
 ) -> None:
