@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from spinecoach.cli import main
-from spinecoach.exercises import load_catalogue
+from spinecoach.commands.catalogue import describe_dose
+from spinecoach.exercises import Exercise, load_catalogue
 
 SPINECOACH = Path(sys.executable).parent / "spinecoach"
 
@@ -168,3 +169,11 @@ def test_installed_command_unknown_id_exits_2_without_traceback() -> None:
     assert done.stderr.startswith("error: exercise 'no_such_drill' is unknown")
     assert "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("exercise", list(load_catalogue()), ids=lambda e: e.id)
+def test_every_dose_reads_in_plain_words(exercise: Exercise) -> None:
+    words = describe_dose(exercise.dose)
+    assert words.startswith(f"{exercise.dose.sets} set")
+    assert "None" not in words
+    assert ("per side" in words) == exercise.dose.per_side

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from pathlib import Path
 
 import pytest
 
@@ -287,3 +288,10 @@ def test_unilateral_entries_are_dosed_per_side(catalogue: Catalogue) -> None:
             assert e.dose.per_side, e.id
         if e.dose.per_side:
             assert e.unilateral, e.id
+
+
+def test_readme_counts_match_the_catalogue(catalogue: Catalogue) -> None:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"The catalogue holds (\d+) exercises in (\d+) progression ladders", readme)
+    assert found is not None
+    assert (int(found[1]), int(found[2])) == (len(catalogue), len(catalogue.ladders()))
