@@ -61,7 +61,7 @@ def prescribe(
         safety=program_safety(assessment),
     )
     if is_blocked(assessment):
-        return _referral_program(assessment, index, overrides, pathway_reason, common)
+        return _referral_program(assessment, index, overrides, common)
     added: dict[str, str] = dict.fromkeys(overrides.contraindications, "added by the clinician")
     ctx = safety_context(assessment, profile, added)
     phase, phase_reasons = choose_phase(assessment)
@@ -114,7 +114,6 @@ def _referral_program(
     assessment: Assessment,
     index: CatalogueIndex,
     overrides: Overrides,
-    pathway_reason: Reason,
     common: _Common,
 ) -> Program:
     """No exercise while a red flag is open; any pin is refused and listed."""
@@ -132,7 +131,7 @@ def _referral_program(
         phase=1,
         phase_reasons=[reason("phase.referral"), reasons[0]],
         excluded=refused_pins,
-        advice=[reasons[1], pathway_reason, reason("advice.not_recommended")],
+        advice=[reasons[1], reason("advice.not_recommended")],
         referral=ref,
         **common._asdict(),
     )

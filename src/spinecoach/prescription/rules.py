@@ -365,7 +365,8 @@ _RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         "advice.referral",
-        "Stop the exercise program and seek {urgency} medical care now: {action}",
+        "The exercise program is stopped until a clinician clears the red flag "
+        "({urgency}). {action}",
         _RED_FLAGS,
     ),
 )
