@@ -17,7 +17,7 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final
+from typing import Final, get_args
 
 import yaml
 from pydantic import ValidationError
@@ -43,10 +43,10 @@ Source: CLINICAL.md section 8 [V] (powerrackstrength.com, citing McGill). Short 
 endurance without the fatigue that breaks form; longer holds are done as more repetitions.
 """
 
-_PURPOSES: Final[frozenset[str]] = frozenset(
-    ("activation", "endurance", "strength", "mobility", "balance", "aerobic", "education")
-)
-_MODES: Final[frozenset[str]] = frozenset(("static", "dynamic"))
+_PURPOSES: Final[frozenset[str]] = frozenset(get_args(Purpose))
+_MODES: Final[frozenset[str]] = frozenset(get_args(Mode))
+_LONG_LIST: Final = 20
+"""Beyond this many choices, an unknown-word message points to the listing instead."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,12 @@ def _ladder_order(exercise: Exercise) -> tuple[str, int, str]:
 def _unknown(kind: str, word: str, allowed: Iterable[str]) -> str:
     choices = sorted(allowed)
     close = difflib.get_close_matches(word, choices, n=3)
-    hint = f"did you mean: {', '.join(close)}" if close else f"choose from: {', '.join(choices)}"
+    if close:
+        hint = f"did you mean: {', '.join(close)}"
+    elif len(choices) > _LONG_LIST:
+        hint = "list them with 'spinecoach catalogue'"
+    else:
+        hint = f"choose from: {', '.join(choices)}"
     return f"{kind} '{word}' is unknown; {hint}"
 
 

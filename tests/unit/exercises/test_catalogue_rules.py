@@ -108,6 +108,11 @@ def test_unknown_id_and_ladder_name_the_item() -> None:
         catalogue.ladder("nope")
     with pytest.raises(UnknownItemError, match="exercise 'nope'"):
         catalogue.harder("nope")
+    with pytest.raises(UnknownItemError) as far_off:
+        catalogue.get("zzzzzzzz")
+    assert str(far_off.value) == (
+        "exercise 'zzzzzzzz' is unknown; list them with 'spinecoach catalogue'"
+    )
 
 
 @pytest.mark.parametrize(
