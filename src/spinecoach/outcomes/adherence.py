@@ -130,7 +130,7 @@ def summarize_adherence(
     if alert:
         text = (
             f"non-adherence: {run} weeks in a row below {NON_ADHERENCE_BELOW:.0%} of the "
-            f"prescribed sessions (weeks {', '.join(str(w) for w in low)}); talk it through "
+            f"prescribed sessions (all low weeks: {', '.join(str(w) for w in low)}); talk it through "
             "with the patient (clinic policy)"
         )
     return AdherenceSummary(

@@ -184,6 +184,13 @@ def test_two_low_weeks_in_a_row_raise_the_non_adherence_alert() -> None:
     assert "2 weeks in a row" in drifting.alert_text
 
 
+def test_alert_counts_the_longest_run_and_lists_every_low_week() -> None:
+    mixed = summarize_adherence(_weeks([1, 3, 1, 1, 1, 3, 1]))
+    assert mixed.alert_text is not None
+    assert "3 weeks in a row" in mixed.alert_text
+    assert "all low weeks: 1, 3, 4, 5, 7" in mixed.alert_text
+
+
 def test_isolated_low_weeks_do_not_alert() -> None:
     steady = summarize_adherence(_weeks([3, 1, 3, 1, 3]))
     assert not steady.alert
