@@ -241,6 +241,20 @@ def test_demo_walks_the_desk_worker(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Directional preference: extension" in out
 
 
+def test_demo_continues_to_the_program_and_a_course(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo", "--weeks", "4")
+    assert code == 0
+    program = out[out.index("3. Program") : out.index("4. A simulated 4-week course")]
+    assert "Exercise program for desk-worker" in program
+    assert "Why it is in your program" in program
+    assert "Loads flexion, a direction that makes this patient's pain worse" in program
+    course = out[out.index("4. A simulated 4-week course") :]
+    assert "Simulated course for desk-worker" in course
+    assert "change from baseline" in course
+    code, again, _ = run(capsys, "demo", "--weeks", "4")
+    assert again == out
+
+
 def test_demo_falls_back_to_the_packaged_copy(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

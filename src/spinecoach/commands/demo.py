@@ -1,4 +1,7 @@
-"""`spinecoach demo` (the `make run` job): walk an example patient from intake to assessment.
+"""`spinecoach demo` (the `make run` job): walk an example patient through the whole loop.
+
+Intake -> assessment -> prescribed program -> a simulated 12-week course of sessions, weekly
+adaptation and outcomes.
 
 The example comes from the repository's ``examples/`` when running from a checkout, or from the
 copy of ``desk-worker.intake.json`` shipped inside the package otherwise.
@@ -18,10 +21,15 @@ import spinecoach
 from spinecoach.clinical import Intake, assess
 from spinecoach.commands.clinical import render_assessment
 from spinecoach.documents import load_document, parse_document
+from spinecoach.exercises import load_catalogue
+from spinecoach.prescription import prescribe, render_program
+from spinecoach.simulate.course import render_course, run_course
 
-__all__ = ["DEMO_EXAMPLE", "demo_intake", "intake_summary", "register"]
+__all__ = ["DEMO_EXAMPLE", "DEMO_SEED", "demo_intake", "intake_summary", "register"]
 
 DEMO_EXAMPLE = "desk-worker.intake.json"
+DEMO_SEED = 1
+"""Seed of the simulated course, so the demo prints the same course every time."""
 
 
 def _checkout_examples() -> Path:
@@ -68,8 +76,10 @@ def register(app: typer.Typer) -> None:
         intake: Annotated[
             Path | None, typer.Option(help="intake document to walk through instead")
         ] = None,
+        weeks: Annotated[int, typer.Option(min=1, max=52, help="weeks of simulated course")] = 12,
+        seed: Annotated[int, typer.Option(help="seed of the simulated course")] = DEMO_SEED,
     ) -> None:
-        """Walk an example patient from intake to assessment."""
+        """Walk an example patient through intake, assessment, program and a simulated course."""
         value, origin = demo_intake(intake)
         console = Console(highlight=False, soft_wrap=True)
         console.rule("[bold]1. Intake")
@@ -77,7 +87,17 @@ def register(app: typer.Typer) -> None:
         console.print(intake_summary(value), markup=False)
         console.print()
         console.rule("[bold]2. Assessment")
-        console.print(render_assessment(assess(value)), markup=False)
+        assessment = assess(value)
+        console.print(render_assessment(assessment), markup=False)
+        console.print()
+        console.rule("[bold]3. Program")
+        catalogue = load_catalogue()
+        program = prescribe(assessment, value.patient, catalogue)
+        console.print(render_program(program, catalogue), markup=False)
+        console.print()
+        console.rule(f"[bold]4. A simulated {weeks}-week course")
+        course = run_course(value, weeks=weeks, seed=seed, catalogue=catalogue)
+        console.print(render_course(course), markup=False)
 
     @app.command()
     def version() -> None:
