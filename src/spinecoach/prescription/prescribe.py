@@ -7,6 +7,7 @@ to the session's minutes. Pure and deterministic: the same input gives the same 
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 from spinecoach.clinical.assessment import Assessment
@@ -226,7 +227,12 @@ def _excluded(
         why[exercise_id] = reasons
     for planned, because in dropped:
         why.setdefault(planned.choice.entry.id, []).append(because)
-    return [
-        ExcludedExercise(id=i, name=index.by_id[i].exercise.name, reasons=why[i])
-        for i in sorted(why)
-    ]
+    return [_excluded_exercise(i, index.by_id[i].exercise.name, tuple(why[i])) for i in sorted(why)]
+
+
+@functools.lru_cache(maxsize=16384)
+def _excluded_exercise(
+    exercise_id: str, name: str, reasons: tuple[Reason, ...]
+) -> ExcludedExercise:
+    """Excluded entries are frozen values that repeat across patients: build each once."""
+    return ExcludedExercise(id=exercise_id, name=name, reasons=list(reasons))

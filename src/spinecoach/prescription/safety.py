@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Literal, get_args
 
@@ -106,6 +106,11 @@ def safety_context(
 
 def exclusion_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason]:
     """Why ``entry`` must not be prescribed to this patient; empty when it is safe."""
+    return [*clinical_reasons(entry, ctx), *equipment_reasons(entry, ctx.equipment)]
+
+
+def clinical_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason]:
+    """The clinical-safety reasons alone: directions and contraindications."""
     reasons: list[Reason] = []
     for load in sorted(entry.loads & ctx.peripheralizing_loads):
         reasons.append(reason("safety.peripheralizing", load=load))
@@ -115,21 +120,41 @@ def exclusion_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason
     for tag, why in ctx.contraindications:
         if tag in entry.contraindications:
             reasons.append(reason("safety.contraindication", tag=tag, why=why))
-    missing = entry.equipment - ctx.equipment
-    if missing:
-        reasons.append(reason("safety.equipment", missing=", ".join(sorted(missing))))
     return reasons
+
+
+def equipment_reasons(entry: IndexedExercise, equipment: frozenset[str]) -> list[Reason]:
+    """Equipment the exercise needs and the patient lacks."""
+    missing = entry.equipment - equipment
+    if not missing:
+        return []
+    return [reason("safety.equipment", missing=", ".join(sorted(missing)))]
 
 
 def verdicts(index: CatalogueIndex, ctx: SafetyContext) -> dict[str, list[Reason]]:
     """Exercise id -> why it is excluded, for every excluded exercise of the catalogue."""
-    return {i: list(r) for i, r in _verdicts(index, ctx).items()}
+    clinical = _clinical_verdicts(index, replace(ctx, equipment=frozenset()))
+    lacking = _equipment_verdicts(index, ctx.equipment)
+    return {
+        i: [*clinical.get(i, ()), *lacking.get(i, ())] for i in sorted(clinical.keys() | lacking)
+    }
 
 
 @functools.lru_cache(maxsize=4096)
-def _verdicts(index: CatalogueIndex, ctx: SafetyContext) -> Mapping[str, tuple[Reason, ...]]:
-    """Cached: patients share a few combinations of safety facts."""
-    found = {e.id: tuple(r) for e in index.entries if (r := exclusion_reasons(e, ctx))}
+def _clinical_verdicts(
+    index: CatalogueIndex, ctx: SafetyContext
+) -> Mapping[str, tuple[Reason, ...]]:
+    """Cached: patients share a few combinations of directions and contraindications."""
+    found = {e.id: tuple(r) for e in index.entries if (r := clinical_reasons(e, ctx))}
+    return MappingProxyType(found)
+
+
+@functools.lru_cache(maxsize=4096)
+def _equipment_verdicts(
+    index: CatalogueIndex, equipment: frozenset[str]
+) -> Mapping[str, tuple[Reason, ...]]:
+    """Cached: clinics and patients share a few sets of equipment."""
+    found = {e.id: tuple(r) for e in index.entries if (r := equipment_reasons(e, equipment))}
     return MappingProxyType(found)
 
 
