@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from spinecoach.exercises import Catalogue
 from spinecoach.exercises.model import Dose, Exercise
 from spinecoach.prescription.dosing import (
     BIG3_MAX_HOLD_S,
@@ -17,6 +18,8 @@ from spinecoach.prescription.dosing import (
     initial_dose,
     pyramid,
 )
+from spinecoach.prescription.index import index_catalogue
+from spinecoach.prescription.program import ProgramExercise, Reason
 
 ExerciseFactory = Callable[..., Exercise]
 
@@ -159,3 +162,32 @@ def test_initial_dose_always_lies_within_bounds(
     if dose.pyramid is not None:
         assert dose.pyramid == sorted(dose.pyramid, reverse=True)
         assert all(2 <= r <= 10 for r in dose.pyramid)
+
+
+def test_estimate_minutes_reads_an_exercise_or_a_program_exercise(
+    make_exercise: ExerciseFactory, small_catalogue: Catalogue
+) -> None:
+    exercise = make_exercise("drill")
+    assert estimate_minutes(exercise) == estimate_minutes(exercise.dose)
+    program_exercise = ProgramExercise(
+        id="drill",
+        name="Drill",
+        purpose="activation",
+        mode="static",
+        loads=[],
+        level=1,
+        ladder="drill",
+        dose=exercise.dose,
+        minutes=1,
+        reasons=[Reason(rule="dose.template", text="template")],
+        education="why",
+    )
+    assert estimate_minutes(program_exercise) == estimate_minutes(exercise.dose)
+
+
+def test_catalogue_index_is_built_once_per_catalogue(small_catalogue: Catalogue) -> None:
+    first = index_catalogue(small_catalogue)
+    assert index_catalogue(small_catalogue) is first
+    assert [e.id for e in first.entries] == small_catalogue.ids
+    assert {e.id for e in first.tagged(("big3",))} == {"curl", "side_plank", "quadruped_reach"}
+    assert {e.id for e in first.tagged(("big3", "curl_up"))} == {"curl"}
