@@ -164,3 +164,13 @@ def test_same_program_whatever_the_hash_seed() -> None:
         )
         outputs.add(done.stdout)
     assert len(outputs) == 1
+
+
+def test_budget_that_cannot_hold_the_pinned_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    overrides = tmp_path / "overrides.json"
+    overrides.write_text(json.dumps({"doses": {"walking_brisk": {"duration_min": 40}}}))
+    assert main(["prescribe", DESK, "--overrides", str(overrides), "--minutes", "10"]) == 2
+    err = _one_line_error(capsys)
+    assert err.startswith("error: minutes: 10 minutes cannot hold this program")
