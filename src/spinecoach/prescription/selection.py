@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 from spinecoach.clinical.assessment import Assessment
 from spinecoach.clinical.intake import PatientProfile
@@ -22,7 +21,6 @@ from spinecoach.prescription.tailoring import OLDER_ADULT_AGE, tailoring_slots
 
 __all__ = ["PHASE_SLOTS", "Choice", "select_exercises"]
 
-Prefer = Literal["phase", "easiest"]
 
 PHASE_SLOTS: Mapping[Phase, tuple[Slot, ...]] = {
     1: (
