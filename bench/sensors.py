@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -53,14 +55,16 @@ def main() -> None:
         vqf_s = time.perf_counter() - t0
         del rec, syn
 
-        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
         monitor = LumbarMonitor()
         for block, _ in open_recording(path).blocks():
             monitor.feed(block)
         result = monitor.finish()
         pipe_s = time.perf_counter() - t0
-        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        short = Path(tmp) / "short.parquet"
+        write_recording(simulate_recording("day", seconds=seconds / 8, seed=1).recording, short)
+        rss_short = _analyze_rss_mb(short)
+        rss_long = _analyze_rss_mb(path)
 
     madgwick_s = _madgwick_seconds(args.madgwick_seconds, n)
     rate = 2 * n / pipe_s
@@ -74,11 +78,23 @@ def main() -> None:
         f"ahrs Madgwick (pure Python), extrapolated from a {args.madgwick_seconds:g} s slice: {madgwick_s:.0f} s"
     )
     print(f"  ratio Madgwick / vqf alone: {madgwick_s / vqf_s:.0f}")
-    print(f"peak memory growth during analyze: {(rss_after - rss_before) / 1024:.0f} MB")
+    print(
+        f"peak memory of `spinecoach sensors analyze` in a fresh process: {rss_short:.0f} MB for "
+        f"{args.hours / 8:g} h, {rss_long:.0f} MB for {args.hours:g} h (file read in blocks)"
+    )
     print(
         f"found: {result.reps.rep_count} reps in {result.reps.set_count} sets, "
         f"{result.posture.lifting_count} lifting events, {len(result.posture.alerts)} alerts"
     )
+
+
+def _analyze_rss_mb(path: Path) -> float:
+    """Peak resident memory (MB) of a separate process running the analyze command on ``path``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    exe = Path(sys.executable).with_name("spinecoach")
+    subprocess.run([str(exe), "sensors", "analyze", str(path)], check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(after, before) / 1024
 
 
 def _madgwick_seconds(slice_s: float, n: int) -> float:

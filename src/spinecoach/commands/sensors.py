@@ -88,6 +88,7 @@ def register(app: typer.Typer) -> None:
     @sensors_app.command("analyze")
     def analyze_command(
         recording: Annotated[Path, typer.Argument(help="Recording file (CSV or Parquet).")],
+        *,
         angles_out: Annotated[
             Path | None,
             typer.Option("--angles-out", help="Write t,flexion_deg,lateral_deg,rotation_deg CSV."),
@@ -120,6 +121,7 @@ def register(app: typer.Typer) -> None:
     @sensors_app.command("orient")
     def orient_command(
         recording: Annotated[Path, typer.Argument(help="Recording file (CSV or Parquet).")],
+        *,
         sensor: Annotated[
             str, typer.Option("--sensor", help="Sensor name, e.g. lumbar or sacrum.")
         ],
@@ -162,6 +164,7 @@ def register(app: typer.Typer) -> None:
 
     @simulate_app.command("recording")
     def simulate_recording_command(
+        *,
         out: Annotated[Path, typer.Option("--out", help="Recording to write (.csv or .parquet).")],
         scenario: Annotated[
             str, typer.Option("--scenario", help="What the person does.")
@@ -185,7 +188,9 @@ def register(app: typer.Typer) -> None:
         from spinecoach.sensors.files import write_angles, write_recording
         from spinecoach.simulate.recording import simulate_recording
 
-        syn = simulate_recording(scenario, seconds, seed, rate, magnetometer=magnetometer)
+        syn = simulate_recording(
+            scenario, seconds=seconds, seed=seed, rate_hz=rate, magnetometer=magnetometer
+        )
         write_recording(syn.recording, out)
         if truth_out is not None:
             write_angles(syn.recording.t, syn.truth_deg, truth_out)

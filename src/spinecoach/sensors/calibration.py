@@ -3,8 +3,8 @@
 Gravity gives each segment's vertical (its cranial x axis) in sensor coordinates; the sensor's
 own z axis, made perpendicular to that vertical, gives posterior. Tilt misalignment of the
 mounting is therefore removed; a turn of the sensor about the spine's long axis is not
-(the standing pose cannot reveal it). Each sensor's samples are then fed to vqf in a "level"
-frame F (x anterior, y left, z up at neutral standing), so the filter starts at the truth.
+(the standing pose cannot reveal it). Each sensor's vqf orientation is then expressed for a
+"level" frame F fixed to its segment (x anterior, y left, z up at neutral standing).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors.recording import FloatArray, Recording
-from spinecoach.sensors.settings import SensorSettings
+from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
 __all__ = [
     "SEGMENT_FROM_LEVEL",
@@ -49,7 +49,7 @@ class CalibrationQuality(BaseModel):
 
 @dataclass(frozen=True)
 class SensorAlignment:
-    """Rotation from worn-sensor coordinates into the level frame F, shape (3, 3)."""
+    """Rotation from worn-sensor coordinates into the segment's level frame F, shape (3, 3)."""
 
     level_from_sensor: FloatArray
     mounting_tilt_deg: float
@@ -100,7 +100,7 @@ def _check_units(name: str, acc_norm: float, rec: Recording, n: int) -> None:
 
 def calibrate(
     rec: Recording,
-    settings: SensorSettings = SensorSettings(),
+    settings: SensorSettings = DEFAULT_SETTINGS,
     source: Literal["recording start", "calibration recording"] = "recording start",
 ) -> Calibration:
     """Calibrate from the first ``settings.calibration_s`` of ``rec`` (quiet neutral standing).
@@ -110,7 +110,8 @@ def calibrate(
     """
     if len(rec) < 2:
         raise SensorDataError("no calibration period: the recording has fewer than 2 samples")
-    dt = float(np.median(np.diff(rec.t[: min(len(rec), 1000)])))
+    window = rec.t[rec.t < rec.t[0] + settings.calibration_s]
+    dt = float(np.median(np.diff(window))) if len(window) > 1 else float(rec.t[1] - rec.t[0])
     rate = 1.0 / dt
     n = int(np.searchsorted(rec.t, rec.t[0] + settings.calibration_s - 0.5 * dt))
     if rec.t[-1] - rec.t[0] + dt < settings.calibration_s - 0.5 * dt:

@@ -10,6 +10,7 @@ asked, the angle arrays).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
@@ -18,13 +19,13 @@ from scipy import signal
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors import quaternions as quat
 from spinecoach.sensors.angles import heading_offset_rad, relative_angles_deg, segment_tilt_deg
-from spinecoach.sensors.calibration import Calibration, CalibrationQuality, calibrate
+from spinecoach.sensors.calibration import CalibrationQuality, calibrate
 from spinecoach.sensors.orientation import OrientationFilter, magnetometer_trust
 from spinecoach.sensors.posture import Posture, PostureAlert, PostureTracker
 from spinecoach.sensors.quality import HoldTracker, Quality
 from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples
 from spinecoach.sensors.repetitions import Movement, RepetitionTracker, RepSet
-from spinecoach.sensors.settings import SensorSettings
+from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 from spinecoach.sensors.sway import Sway, SwayTracker
 from spinecoach.sensors.validation import Gap, RecordingValidator, sample_rate_hz
 
@@ -100,7 +101,7 @@ class LumbarMonitor:
 
     def __init__(
         self,
-        settings: SensorSettings = SensorSettings(),
+        settings: SensorSettings = DEFAULT_SETTINGS,
         calibration: Recording | None = None,
         keep_angles: bool = False,
     ) -> None:
@@ -117,6 +118,7 @@ class LumbarMonitor:
         self._n = 0
         self._t_first = 0.0
         self._t_last = 0.0
+        self._reference: FloatArray = np.array([1.0, 0.0, 0.0, 0.0])
 
     # --- feeding ---
     def feed(self, block: Recording) -> list[PostureAlert]:
@@ -142,7 +144,8 @@ class LumbarMonitor:
                 "no lumbar sensor: the recording needs columns lumbar_acc_x ... lumbar_gyr_z "
                 f"(found sensors: {', '.join(first.sensors)})"
             )
-        self.rate = sample_rate_hz(first.t, self.s)
+        window = first.t[first.t < first.t[0] + self.s.calibration_s]
+        self.rate = sample_rate_hz(window, self.s)  # the same whatever the block sizes
         self.validator = RecordingValidator(self.rate, self.s)
         if self._cal_rec is not None:
             RecordingValidator(sample_rate_hz(self._cal_rec.t, self.s), self.s).check(self._cal_rec)
@@ -166,51 +169,53 @@ class LumbarMonitor:
             )
         self._setup_orientation(first)
         self._t_first = float(first.t[0])
-        self.filters = _Filters(self.s, self.rate)
+        self.step = max(1, int(self.rate / self.s.feature_rate_hz + 1e-6))
+        feature_rate = self.rate / self.step
+        self.filters = _Filters(self.s, feature_rate)
         t0 = self._t_first
-        self.posture = PostureTracker(self.s, self.rate, t0)
+        self.posture = PostureTracker(self.s, feature_rate, t0)
         self.reps = RepetitionTracker(self.s, t0)
-        self.holds = HoldTracker(self.s, self.rate, t0)
-        self.sway = SwayTracker(self.s, self.rate, t0)
+        self.holds = HoldTracker(self.s, feature_rate, t0)
+        self.sway = SwayTracker(self.s, feature_rate, t0)
         self._started = True
         self._validated_first = self._cal_rec is None
 
     def _setup_orientation(self, first: Recording) -> None:
         source = self._cal_rec if self._cal_rec is not None else first
         n_cal = max(2, round(self.s.calibration_s * self.cal.rate_hz))
-        trust = {
-            n: magnetometer_trust(
-                source.sensors[n].mag[:n_cal] if source.sensors[n].mag is not None else None, self.s
-            )
-            for n in self.names
-        }
+        trust = {}
+        for n in self.names:
+            mag = source.sensors[n].mag
+            trust[n] = magnetometer_trust(None if mag is None else mag[:n_cal], self.s)
         use_mag = all(t.trusted for t in trust.values())
         self.orientation = {
-            n: ("9D: " if use_mag else "6D: ")
-            + (trust[n].reason if trust[n].trusted or not use_mag else "")
-            for n in self.names
+            n: f"9D: {t.reason}"
+            if use_mag
+            else f"6D: {t.reason}"
+            + ("; 9D needs every sensor's field trusted" if t.trusted else "")
+            for n, t in trust.items()
         }
-        if not use_mag and any(t.trusted for t in trust.values()):
-            self.orientation = {
-                n: f"6D: {trust[n].reason}; 9D needs every sensor's magnetometer trusted"
-                for n in self.names
-            }
         self.filter = {n: OrientationFilter(self.cal.rate_hz, use_mag) for n in self.names}
+        self._sensor_from_level = {
+            n: quat.from_matrix(self.cal.alignments[n].level_from_sensor.T) for n in self.names
+        }
         self.heading: float | None = None
         if self._cal_rec is not None:
             q = {n: self._orient(n, self._cal_rec.sensors[n]) for n in self.names}
-            self._set_heading(q, n_cal)
+            self._set_heading(self._level(q, slice(0, n_cal)), n_cal)
         self._n_cal = n_cal
 
     def _orient(self, name: str, samples: SensorSamples) -> FloatArray:
-        r = np.ascontiguousarray(self.cal.alignments[name].level_from_sensor.T)
-        mag = None if samples.mag is None else samples.mag @ r
-        return self.filter[name].update(samples.gyr @ r, samples.acc @ r, mag)
+        """Raw vqf orientation (sensor to earth) of one sensor's block, shape (N, 4)."""
+        return self.filter[name].update(samples.gyr, samples.acc, samples.mag)
+
+    def _level(self, q: dict[str, FloatArray], pick: slice) -> dict[str, FloatArray]:
+        """Level-frame orientations (F to earth) of the picked samples: q ⊗ q_sensor_from_level."""
+        return {n: quat.multiply(q[n][pick], self._sensor_from_level[n]) for n in q}
 
     def _set_heading(self, q: dict[str, FloatArray], n: int) -> None:
         if "sacrum" in q:
             self.heading = heading_offset_rad(q["sacrum"][:n], q["lumbar"][:n])
-            self._reference = None
         else:
             psi = quat.heading_rad(q["lumbar"][:n])
             mean = float(np.arctan2(np.mean(np.sin(psi)), np.mean(np.cos(psi))))
@@ -230,7 +235,7 @@ class LumbarMonitor:
             if g.split and block.first_row <= g.row < block.first_row + len(block)
         ]
         edges = [0, *cuts, len(block)]
-        for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+        for i, (a, b) in enumerate(pairwise(edges)):
             if i > 0:
                 self._split()
             if b > a:
@@ -242,31 +247,42 @@ class LumbarMonitor:
             tracker.split()
 
     def _segment(self, block: Recording) -> list[PostureAlert]:
-        q = {n: self._orient(n, block.sensors[n]) for n in self.names}
+        raw = {n: self._orient(n, block.sensors[n]) for n in self.names}
         if self.heading is None:
-            self._set_heading(q, self._n_cal)
-        assert self.heading is not None
-        q_ref = (
-            q["sacrum"] if "sacrum" in q else np.broadcast_to(self._reference, q["lumbar"].shape)
-        )
-        angles = relative_angles_deg(q_ref, q["lumbar"], self.heading)
-        forward, right, incl = segment_tilt_deg(q["lumbar"])
-        pelvic = segment_tilt_deg(q["sacrum"])[0] if "sacrum" in q else np.zeros(len(block))
-        rate = self.filters.rate(np.degrees(np.linalg.norm(block.sensors["lumbar"].gyr, axis=1)))
-        smooth = self.filters.angles(angles)
+            self._set_heading(self._level(raw, slice(0, self._n_cal)), self._n_cal)
         t = block.t
-        np.maximum(self._rom_max, smooth.max(axis=0), out=self._rom_max)
-        np.minimum(self._rom_min, smooth.min(axis=0), out=self._rom_min)
         if self.keep_angles:
             self._kept_t.append(np.array(t))
-            self._kept_angles.append(angles.astype(np.float32))
+            self._kept_angles.append(self._angles(self._level(raw, slice(None))).astype(np.float32))
+        # features at the feature rate: every k-th sample counted from the start of the recording
+        pick = slice((-self._n) % self.step, None, self.step)
+        self._n += len(block)
+        self._t_last = float(t[-1])
+        t = t[pick]
+        if len(t) == 0:
+            return []
+        q = self._level(raw, pick)
+        angles = self._angles(q)
+        forward, right, incl = segment_tilt_deg(q["lumbar"])
+        pelvic = segment_tilt_deg(q["sacrum"])[0] if "sacrum" in q else np.zeros(len(t))
+        gyr = block.sensors["lumbar"].gyr[pick]
+        rate = self.filters.rate(np.degrees(np.sqrt(np.einsum("ij,ij->i", gyr, gyr))))
+        smooth = self.filters.angles(angles)
+        np.maximum(self._rom_max, smooth.max(axis=0), out=self._rom_max)
+        np.minimum(self._rom_min, smooth.min(axis=0), out=self._rom_min)
         alerts = self.posture.feed(t, smooth[:, 0], forward, incl, pelvic)
         self.reps.feed(t, smooth)
         self.holds.feed(t, angles, incl, rate)
-        self.sway.feed(t, forward, right, incl, pelvic, rate)
-        self._n += len(block)
-        self._t_last = float(t[-1])
+        self.sway.feed(
+            t, ap=forward, ml=right, inclination=incl, pelvic_tilt=pelvic, rate_deg_s=rate
+        )
         return alerts
+
+    def _angles(self, q: dict[str, FloatArray]) -> FloatArray:
+        lumbar = q["lumbar"]
+        ref = q["sacrum"] if "sacrum" in q else np.broadcast_to(self._reference, lumbar.shape)
+        assert self.heading is not None
+        return relative_angles_deg(ref, lumbar, self.heading)
 
     # --- results ---
     def angles(self) -> tuple[FloatArray, FloatArray]:
@@ -352,7 +368,7 @@ def _concat(blocks: list[Recording]) -> Recording:
 
 def analyze(
     blocks: Iterable[Recording] | Recording,
-    settings: SensorSettings = SensorSettings(),
+    settings: SensorSettings = DEFAULT_SETTINGS,
     calibration: Recording | None = None,
 ) -> Analysis:
     """Batch analysis of a recording (or its blocks in order): the monitor fed to the end."""

@@ -13,7 +13,7 @@ import numpy as np
 import vqf
 
 from spinecoach.sensors.recording import FloatArray, SensorSamples
-from spinecoach.sensors.settings import SensorSettings
+from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
 __all__ = ["MagnetometerTrust", "OrientationFilter", "magnetometer_trust", "orient"]
 
@@ -27,7 +27,7 @@ class MagnetometerTrust:
 
 
 def magnetometer_trust(
-    mag: FloatArray | None, settings: SensorSettings = SensorSettings()
+    mag: FloatArray | None, settings: SensorSettings = DEFAULT_SETTINGS
 ) -> MagnetometerTrust:
     """Trust check on magnetometer samples in µT, shape (N, 3), taken while the sensor is worn.
 

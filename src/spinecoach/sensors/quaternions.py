@@ -11,15 +11,15 @@ import numpy as np
 from spinecoach.sensors.recording import FloatArray
 
 __all__ = [
+    "about_z",
+    "conjugate",
     "from_matrix",
     "heading_rad",
     "inclination_deg",
     "multiply",
-    "conjugate",
     "rotate",
     "rotate_inverse",
     "to_matrix",
-    "about_z",
 ]
 
 
@@ -113,7 +113,7 @@ def from_matrix(m: FloatArray) -> FloatArray:
     best = np.argmax(np.stack([tr, m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]], -1), axis=-1)
     q = np.take_along_axis(cand, best[..., None, None], axis=-2)[..., 0, :]
     q = q / np.linalg.norm(q, axis=-1, keepdims=True)
-    return np.where(q[..., :1] < 0, -q, q)
+    return np.asarray(np.where(q[..., :1] < 0, -q, q))
 
 
 def rotate(q: FloatArray, v: FloatArray) -> FloatArray:
@@ -141,7 +141,7 @@ def inclination_deg(q: FloatArray, r: FloatArray) -> FloatArray:
     Heading is ignored, so 6D estimates can be compared with any earth-frame reference.
     """
     up = np.array([0.0, 0.0, 1.0])
-    a = rotate_inverse(q, np.broadcast_to(up, np.shape(q)[:-1] + (3,)))
-    b = rotate_inverse(r, np.broadcast_to(up, np.shape(r)[:-1] + (3,)))
+    a = rotate_inverse(q, np.broadcast_to(up, (*np.shape(q)[:-1], 3)))
+    b = rotate_inverse(r, np.broadcast_to(up, (*np.shape(r)[:-1], 3)))
     cos = np.clip(np.sum(a * b, axis=-1), -1.0, 1.0)
     return np.asarray(np.degrees(np.arccos(cos)))

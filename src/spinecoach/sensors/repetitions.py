@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from spinecoach.sensors.recording import FloatArray
 from spinecoach.sensors.settings import SensorSettings
 
-__all__ = ["Movement", "Rep", "RepSet", "RepetitionTracker", "DIRECTIONS"]
+__all__ = ["DIRECTIONS", "Movement", "Rep", "RepSet", "RepetitionTracker"]
 
 Axis = Literal["flexion", "lateral", "rotation"]
 AXIS_NAMES: tuple[Axis, Axis, Axis] = ("flexion", "lateral", "rotation")

@@ -14,7 +14,7 @@ from typing import Any
 
 from spinecoach.errors import InputError
 
-__all__ = ["SensorSettings"]
+__all__ = ["DEFAULT_SETTINGS", "SensorSettings"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,11 @@ class SensorSettings:
     """Highest plausible Earth field strength."""
     mag_max_rel_sd: float = 0.05
     """Largest relative SD of |mag| while still (a steady field is undisturbed)."""
+
+    # --- feature rate ---
+    feature_rate_hz: float = 25.0
+    """Posture, ROM, reps, holds and sway use every k-th sample, k = rate // this (at least
+    this rate); orientation and the angle file keep the full rate. Trunk motion is below 3 Hz."""
 
     # --- angle filtering ---
     lowpass_hz: float = 2.0
@@ -145,3 +150,7 @@ class SensorSettings:
         if "zone_edges_deg" in values:
             values["zone_edges_deg"] = tuple(values["zone_edges_deg"])
         return cls(**values)
+
+
+DEFAULT_SETTINGS = SensorSettings()
+"""The defaults above, as one shared (frozen) value."""

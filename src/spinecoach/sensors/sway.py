@@ -78,6 +78,7 @@ class SwayTracker:
     def feed(
         self,
         t: FloatArray,
+        *,
         ap: FloatArray,
         ml: FloatArray,
         inclination: FloatArray,

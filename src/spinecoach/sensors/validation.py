@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors.recording import AXES, FloatArray, Recording
-from spinecoach.sensors.settings import SensorSettings
+from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
 __all__ = ["Gap", "RecordingValidator", "sample_rate_hz"]
 
@@ -32,7 +32,7 @@ class Gap(BaseModel):
     split: bool
 
 
-def sample_rate_hz(t: FloatArray, settings: SensorSettings = SensorSettings()) -> float:
+def sample_rate_hz(t: FloatArray, settings: SensorSettings = DEFAULT_SETTINGS) -> float:
     """Nominal sample rate (Hz) from the median step of ``t`` (s); error outside 25-1000 Hz."""
     if len(t) < 2:
         raise SensorDataError("column t: fewer than 2 samples, the sample rate is unknown")
@@ -55,7 +55,7 @@ class _Carry:
 class RecordingValidator:
     """Validates consecutive blocks of one recording; keeps what spans block edges."""
 
-    def __init__(self, rate_hz: float, settings: SensorSettings = SensorSettings()) -> None:
+    def __init__(self, rate_hz: float, settings: SensorSettings = DEFAULT_SETTINGS) -> None:
         self.rate_hz = rate_hz
         self.settings = settings
         self.gaps: list[Gap] = []
@@ -167,7 +167,7 @@ class RecordingValidator:
         idx = np.flatnonzero(steps > self.settings.gap_factor * nominal)
         return [
             Gap(
-                row=block.first_row + int(i) + offset - (0 if offset else 0),
+                row=block.first_row + int(i) + offset,
                 t_s=round(float(t[i]), 6),
                 length_s=round(float(steps[i] - nominal), 6),
                 split=bool(steps[i] > self.settings.split_gap_s),

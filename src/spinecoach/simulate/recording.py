@@ -112,7 +112,7 @@ class _Timeline:
         self.sets: list[SetTruth] = []
         self.holds: list[tuple[float, float]] = []
         self.quiet: list[tuple[float, float]] = []
-        self.base: dict[str, float] = {k: 0.0 for k in _TRACKS} | {"hip": _STANDING_HIP_M}
+        self.base: dict[str, float] = dict.fromkeys(_TRACKS, 0.0) | {"hip": _STANDING_HIP_M}
         self.jitter = 0.0
 
     @property
@@ -212,7 +212,7 @@ class _Timeline:
 
 def _axis_quat(axis: int, angle_deg: FloatArray) -> FloatArray:
     half = np.radians(angle_deg) / 2
-    q = np.zeros(angle_deg.shape + (4,))
+    q = np.zeros((*angle_deg.shape, 4))
     q[..., 0] = np.cos(half)
     q[..., axis + 1] = np.sin(half)
     return q
@@ -307,20 +307,22 @@ def _kinematics(tr: Track, rate: float) -> dict[str, FloatArray]:
     return {"sacrum": q_sac, "lumbar": q_lum, "sacrum_pos": pos_sac, "lumbar_pos": pos_lum}
 
 
-def _sensor(
+def _clean_sensor(
     q_seg: FloatArray,
     pos: FloatArray,
+    *,
     rate: float,
-    noise: Noise,
+    misalignment_deg: float,
     rng: np.random.Generator,
     magnetometer: bool,
 ) -> SensorSamples:
+    """Noise-free samples of a sensor on a segment, mounted ``misalignment_deg`` off its axes."""
     mis = rng.normal(0.0, 1.0, 3)
-    mis *= np.radians(noise.misalignment_deg) / max(np.linalg.norm(mis), 1e-9)
+    mis *= np.radians(misalignment_deg) / max(np.linalg.norm(mis), 1e-9)
     angle = np.linalg.norm(mis)
     q_mount = np.concatenate([[np.cos(angle / 2)], np.sin(angle / 2) * mis / max(angle, 1e-12)])
     q = quat.multiply(q_seg, q_mount)
-    dq = quat.multiply(quat.conjugate(q[:-1]), q[1:])
+    dq = quat.multiply(quat.conjugate(q[:-1]), q[1:])  # the turn since the previous sample
     dq *= np.where(dq[:, :1] < 0, -1.0, 1.0)
     vec = np.linalg.norm(dq[:, 1:], axis=1)
     scale = 2 * np.arctan2(vec, dq[:, 0]) / np.maximum(vec, 1e-15) * rate
@@ -329,18 +331,15 @@ def _sensor(
     lin = np.gradient(np.gradient(pos, 1 / rate, axis=0), 1 / rate, axis=0)
     lin[:, 2] += GRAVITY_MS2
     acc = quat.rotate_inverse(q, lin)
-    n = len(q)
-    gyr += rng.uniform(-1, 1, 3) * noise.gyr_bias_rads + rng.normal(0, noise.gyr_sd_rads, (n, 3))
-    acc += rng.uniform(-1, 1, 3) * noise.acc_bias_ms2 + rng.normal(0, noise.acc_sd_ms2, (n, 3))
     mag = None
     if magnetometer:
-        mag = quat.rotate_inverse(q, np.broadcast_to(EARTH_FIELD_UT, (n, 3)))
-        mag = mag + rng.normal(0, noise.mag_sd_ut, (n, 3))
+        mag = quat.rotate_inverse(q, np.broadcast_to(EARTH_FIELD_UT, (len(q), 3)))
     return SensorSamples(acc, gyr, mag)
 
 
 def simulate_recording(
     scenario: str,
+    *,
     seconds: float | None = None,
     seed: int = 0,
     rate_hz: float = 100.0,
@@ -376,13 +375,13 @@ def simulate_recording(
         n = min(n, round(seconds * rate_hz))
     sensors: dict[str, SensorSamples] = {}
     for name in ("lumbar", "sacrum"):
-        clean = _sensor(
+        clean = _clean_sensor(
             kin[name],
             kin[f"{name}_pos"],
-            rate_hz,
-            Noise(0, 0, 0, 0, 0, noise.misalignment_deg),
-            rng,
-            magnetometer,
+            rate=rate_hz,
+            misalignment_deg=noise.misalignment_deg,
+            rng=rng,
+            magnetometer=magnetometer,
         )
         acc = np.tile(clean.acc, (repeats, 1))[:n]
         gyr = np.tile(clean.gyr, (repeats, 1))[:n]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,8 +19,8 @@ SHORT_ALERTS = SensorSettings(sustained_min_s=10.0, slouch_alert_s=20.0, alert_r
 
 
 def _blocks(rec: Recording, cuts: list[int]) -> list[Recording]:
-    edges = [0, *sorted(set(c for c in cuts if 0 < c < len(rec))), len(rec)]
-    return [rec.slice(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    edges = [0, *sorted({c for c in cuts if 0 < c < len(rec)}), len(rec)]
+    return [rec.slice(a, b) for a, b in pairwise(edges)]
 
 
 def _close(a: object, b: object) -> None:
