@@ -2,8 +2,10 @@
 
 Gravity gives each segment's vertical (its cranial x axis) in sensor coordinates; the sensor's
 own z axis, made perpendicular to that vertical, gives posterior. Tilt misalignment of the
-mounting is therefore removed; a turn of the sensor about the spine's long axis is not
-(the standing pose cannot reveal it). Each sensor's vqf orientation is then expressed for a
+mounting is therefore removed. A turn of the sensor about the spine's long axis cannot show in
+standing; when a forward bend follows the standing period (within ``bend_search_s``), the axis
+the segment turned about during the bend is taken as its left axis, which removes that turn
+too (otherwise it leaks a little flexion into lateral bending). Each sensor's vqf orientation is then expressed for a
 "level" frame F fixed to its segment (x anterior, y left, z up at neutral standing).
 """
 
@@ -45,6 +47,8 @@ class CalibrationQuality(BaseModel):
     acc_sd_ms2: float
     mounting_tilt_deg: dict[str, float]
     grade: Literal["good", "fair", "poor"]
+    flexion_axis_turn_deg: dict[str, float] | None = None
+    """Turn about the long axis found from a forward bend; None when no bend was found."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,9 @@ def _rows(rec: Recording, n: int) -> str:
     return f"rows {rec.first_row}-{rec.first_row + n - 1}"
 
 
-def _align(name: str, mean_acc: FloatArray, settings: SensorSettings) -> SensorAlignment:
+def _align(
+    name: str, mean_acc: FloatArray, bend_gyr: FloatArray, settings: SensorSettings
+) -> tuple[SensorAlignment, float | None]:
     up = mean_acc / np.linalg.norm(mean_acc)
     tilt = float(np.degrees(np.arccos(np.clip(up[0], -1.0, 1.0))))
     if tilt > settings.calibration_max_tilt_deg:
@@ -80,9 +86,41 @@ def _align(name: str, mean_acc: FloatArray, settings: SensorSettings) -> SensorA
     posterior = np.array([0.0, 0.0, 1.0]) - up[2] * up
     posterior /= np.linalg.norm(posterior)
     left = np.cross(posterior, up)
+    turn = _flexion_axis_turn(np.column_stack([up, left, posterior]), bend_gyr, settings)
+    if turn is not None:
+        left, posterior = (
+            np.cos(turn) * left + np.sin(turn) * posterior,
+            np.cos(turn) * posterior - np.sin(turn) * left,
+        )
     sensor_from_segment = np.column_stack([up, left, posterior])
     level_from_sensor = (sensor_from_segment @ SEGMENT_FROM_LEVEL).T
-    return SensorAlignment(level_from_sensor, tilt)
+    return SensorAlignment(level_from_sensor, tilt), turn
+
+
+def _flexion_axis_turn(
+    sensor_from_segment: FloatArray, gyr: FloatArray, settings: SensorSettings
+) -> float | None:
+    """Angle (rad) about the cranial axis from the segment's left axis to its forward-bend axis.
+
+    ``gyr``: rad/s, shape (N, 3), after the standing period. None unless a clear sagittal
+    movement is there: fast samples mostly about one horizontal axis, near the left axis.
+    """
+    g = gyr @ sensor_from_segment  # rows in segment coordinates
+    fast = np.hypot(g[:, 1], g[:, 2]) > np.radians(settings.bend_min_rate_deg_s)
+    if fast.sum() < 10:
+        return None
+    g = g[fast]
+    horizontal = float(np.sum(g[:, 1:] ** 2))
+    if horizontal < 0.7 * float(np.sum(g**2)):
+        return None
+    values, vectors = np.linalg.eigh(g[:, 1:].T @ g[:, 1:])
+    if values[1] < 0.9 * (values[0] + values[1]):
+        return None
+    e_y, e_z = vectors[:, 1]
+    turn = float(np.arctan(e_z / e_y)) if e_y != 0 else np.pi / 2
+    if abs(np.degrees(turn)) > settings.bend_max_turn_deg:
+        return None
+    return turn
 
 
 def _check_units(name: str, acc_norm: float, rec: Recording, n: int) -> None:
@@ -122,6 +160,8 @@ def calibrate(
     gyro_rms = 0.0
     acc_sd = 0.0
     alignments: dict[str, SensorAlignment] = {}
+    turns: dict[str, float | None] = {}
+    m = int(np.searchsorted(rec.t, rec.t[0] + settings.calibration_s + settings.bend_search_s))
     for name, samples in rec.sensors.items():
         acc = samples.acc[:n]
         gyr = samples.gyr[:n]
@@ -139,7 +179,8 @@ def calibrate(
             )
         gyro_rms = max(gyro_rms, rms)
         acc_sd = max(acc_sd, sd)
-        alignments[name] = _align(name, np.mean(acc, axis=0), settings)
+        bend = samples.gyr[n:m] if settings.flexion_axis_from_bend else samples.gyr[:0]
+        alignments[name], turns[name] = _align(name, np.mean(acc, axis=0), bend, settings)
     grade: Literal["good", "fair", "poor"] = (
         "good" if gyro_rms < 3.0 else "fair" if gyro_rms < 6.0 else "poor"
     )
@@ -150,5 +191,19 @@ def calibrate(
         acc_sd_ms2=round(acc_sd, 4),
         mounting_tilt_deg={k: round(a.mounting_tilt_deg, 2) for k, a in alignments.items()},
         grade=grade,
+        flexion_axis_turn_deg={
+            k: round(float(np.degrees(v)), 2) for k, v in turns.items() if v is not None
+        }
+        if all(v is not None for v in turns.values())
+        else None,
     )
+    if quality.flexion_axis_turn_deg is None and any(v is not None for v in turns.values()):
+        alignments = {
+            k: _align(k, _mean_acc(rec, k, n), rec.sensors[k].gyr[:0], settings)[0]
+            for k in alignments
+        }
     return Calibration(alignments, quality, rate)
+
+
+def _mean_acc(rec: Recording, name: str, n: int) -> FloatArray:
+    return np.asarray(np.mean(rec.sensors[name].acc[:n], axis=0))

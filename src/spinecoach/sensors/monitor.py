@@ -131,12 +131,19 @@ class LumbarMonitor:
             sample_rate_hz(block.t[:1000], self.s)  # a wrong rate is named before anything else
         self._pending.append(block)
         span = self._pending[-1].t[-1] - self._pending[0].t[0]
-        if self._cal_rec is not None or span >= self.s.calibration_s:
-            first = _concat(self._pending)
-            self._pending = []
-            self._start(first)
-            return self._process(first)
+        wait_s = self.s.calibration_s + (
+            self.s.bend_search_s if self.s.flexion_axis_from_bend else 0
+        )
+        if self._cal_rec is not None or span >= wait_s:
+            return self._begin()
         return []
+
+    def _begin(self) -> list[PostureAlert]:
+        """Calibrate on what has been buffered, then process it."""
+        first = _concat(self._pending)
+        self._pending = []
+        self._start(first)
+        return self._process(first)
 
     def _start(self, first: Recording) -> None:
         if "lumbar" not in first.sensors:
@@ -285,6 +292,11 @@ class LumbarMonitor:
         return relative_angles_deg(ref, lumbar, self.heading)
 
     # --- results ---
+    @property
+    def samples_processed(self) -> int:
+        """Samples analysed so far (0 while waiting for the calibration period)."""
+        return self._n
+
     def angles(self) -> tuple[FloatArray, FloatArray]:
         """Time stamps (s) and flexion, lateral, rotation (deg, float32) kept so far."""
         if not self._kept_t:
@@ -293,8 +305,10 @@ class LumbarMonitor:
 
     def finish(self) -> Analysis:
         """The summary of everything fed; raises when the recording was too short."""
+        span = (self._pending[-1].t[-1] - self._pending[0].t[0]) if self._pending else 0.0
+        if not self._started and span >= self.s.calibration_s:
+            self._begin()  # shorter than the wait for a forward bend: calibrate on what there is
         if not self._started:
-            span = (self._pending[-1].t[-1] - self._pending[0].t[0]) if self._pending else 0.0
             raise SensorDataError(
                 f"recording too short: {span:.1f} s; needs at least {self.s.min_duration_s:.0f} s, "
                 f"starting with {self.s.calibration_s:.0f} s of quiet standing"

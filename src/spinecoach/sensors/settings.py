@@ -51,6 +51,14 @@ class SensorSettings:
     """Highest SD of |acc| during quiet standing (engineering)."""
     calibration_max_tilt_deg: float = 45.0
     """A sensor whose x axis is further than this from vertical in standing is mis-worn."""
+    flexion_axis_from_bend: bool = True
+    """Refine each sensor's left axis from a forward bend just after the standing period."""
+    bend_search_s: float = 20.0
+    """How long after the standing period a forward bend is looked for (results wait for it)."""
+    bend_min_rate_deg_s: float = 10.0
+    """Samples turning faster than this about a horizontal axis make up the bend."""
+    bend_max_turn_deg: float = 20.0
+    """A bend axis further than this from the sensor's own left axis is not trusted."""
 
     # --- magnetometer trust (9D only when all pass) ---
     mag_min_ut: float = 20.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 
 import numpy as np
@@ -57,7 +58,8 @@ def test_blocks_give_the_batch_result(day: SyntheticRecording, cuts: list[int]) 
 def test_alerts_arrive_with_the_block_that_crosses_the_threshold(
     sit_stand: SyntheticRecording,
 ) -> None:
-    monitor = LumbarMonitor(SHORT_ALERTS)
+    live = replace(SHORT_ALERTS, flexion_axis_from_bend=False)  # no wait for a forward bend
+    monitor = LumbarMonitor(live)
     rec = sit_stand.recording
     arrived: list[tuple[float, float]] = []
     for block in _blocks(rec, list(range(100, len(rec), 100))):  # 1 s blocks, as live
@@ -83,3 +85,15 @@ def test_batch_function_takes_blocks(forward_bends: SyntheticRecording) -> None:
     whole = analyze(rec)
     parts = analyze(_blocks(rec, [250, 4000]))
     _close(parts.model_dump(), whole.model_dump())
+
+
+def test_the_wait_for_a_forward_bend_delays_only_the_start(sit_stand: SyntheticRecording) -> None:
+    monitor = LumbarMonitor(SHORT_ALERTS)
+    rec = sit_stand.recording
+    first_output = None
+    for block in _blocks(rec, list(range(100, len(rec), 100))):
+        monitor.feed(block)
+        if first_output is None and monitor.samples_processed:
+            first_output = float(block.t[-1])
+    wait = SHORT_ALERTS.calibration_s + SHORT_ALERTS.bend_search_s
+    assert first_output == pytest.approx(wait, abs=1.0)
