@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import yaml
 
 from spinecoach.commands._output import JsonOption, emit
 from spinecoach.commands.simulation import simulate_app
@@ -56,6 +57,21 @@ def _progress(total: int, label: str) -> Iterator[Any]:
         yield lambda done: bar.update(task, completed=done)
 
 
+def _settings(path: Path | None) -> Any:
+    """Sensor settings: the defaults, overridden by a clinic's YAML/JSON file when given."""
+    from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
+
+    if path is None:
+        return DEFAULT_SETTINGS
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: malformed YAML/JSON ({type(exc).__name__})") from None
+    return SensorSettings.from_mapping(raw or {}, where=str(path))
+
+
 def _analyze_text(result: Any) -> str:
     r = result
     zones = ", ".join(f"{k} {v:.0f} s" for k, v in r.posture.time_in_zones_s.items())
@@ -96,6 +112,10 @@ def register(app: typer.Typer) -> None:
         calibration: Annotated[
             Path | None, typer.Option("--calibration", help="Separate quiet-standing recording.")
         ] = None,
+        settings_file: Annotated[
+            Path | None,
+            typer.Option("--settings", help="YAML/JSON file overriding sensor thresholds."),
+        ] = None,
         file_format: FormatOption = "canonical",
         sensor_name: SensorNameOption = "lumbar",
         json_flag: JsonOption = None,
@@ -107,7 +127,8 @@ def register(app: typer.Typer) -> None:
         fmt = _file_format(file_format)
         cal = read_recording(calibration, fmt, sensor_name) if calibration else None
         source = open_recording(recording, fmt, sensor_name=sensor_name)
-        monitor = LumbarMonitor(calibration=cal, keep_angles=angles_out is not None)
+        settings = _settings(settings_file)
+        monitor = LumbarMonitor(settings, calibration=cal, keep_angles=angles_out is not None)
         with _progress(source.size, f"analysing {recording.name}") as advance:
             for block, done in source.blocks():
                 monitor.feed(block)
@@ -133,7 +154,11 @@ def register(app: typer.Typer) -> None:
         """Sensor-to-earth orientation quaternions of one sensor (offline vqf, earth z up)."""
         from spinecoach.sensors.files import read_recording, write_orientation
         from spinecoach.sensors.orientation import magnetometer_trust, orient
-        from spinecoach.sensors.validation import RecordingValidator, sample_rate_hz
+        from spinecoach.sensors.validation import (
+            RecordingValidator,
+            check_gyro_units,
+            sample_rate_hz,
+        )
 
         rec = read_recording(recording, _file_format(file_format), sensor_name)
         if sensor not in rec.sensors:
@@ -143,6 +168,7 @@ def register(app: typer.Typer) -> None:
         rate = sample_rate_hz(rec.t)
         validator = RecordingValidator(rate)
         validator.check(rec)
+        check_gyro_units(rec, rate)
         samples = rec.sensors[sensor]
         trust = magnetometer_trust(samples.mag)
         q = orient(samples, rate, use_mag=trust.trusted)

@@ -27,7 +27,12 @@ from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples
 from spinecoach.sensors.repetitions import Movement, RepetitionTracker, RepSet
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 from spinecoach.sensors.sway import Sway, SwayTracker
-from spinecoach.sensors.validation import Gap, RecordingValidator, sample_rate_hz
+from spinecoach.sensors.validation import (
+    Gap,
+    RecordingValidator,
+    check_gyro_units,
+    sample_rate_hz,
+)
 
 __all__ = ["Analysis", "LumbarMonitor", "Repetitions", "analyze"]
 
@@ -167,6 +172,7 @@ class LumbarMonitor:
                 raise SensorDataError(f"calibration recording lacks sensor {sorted(missing)[0]}")
         else:
             self.validator.check(first)
+            check_gyro_units(first, self.rate, self.s)
             self.cal = calibrate(first, self.s)
         self.names = [n for n in ("sacrum", "lumbar") if n in first.sensors]
         if "sacrum" not in first.sensors:

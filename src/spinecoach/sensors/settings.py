@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
 from spinecoach.errors import InputError
 
 __all__ = ["DEFAULT_SETTINGS", "SensorSettings"]
@@ -43,6 +45,8 @@ class SensorSettings:
     """Gyro values at or beyond 4 rad/s (about 230 deg/s) that repeat exactly are clipped."""
     max_gyr_rads: float = 35.0
     """Trunk angular rates above 35 rad/s (2000 deg/s) are implausible: the unit is deg/s."""
+    gyro_ratio_deg_s: float = 15.0
+    """Gyro turning this many times the accelerometer's tilt means deg/s (rad/s gives 1-3)."""
 
     # --- calibration ---
     calibration_max_gyr_deg_s: float = 10.0
@@ -146,18 +150,22 @@ class SensorSettings:
             raise InputError("rep_exit_deg must be below rep_enter_deg (hysteresis)")
 
     @classmethod
-    def from_mapping(cls, raw: dict[str, Any]) -> SensorSettings:
-        """Settings from a plain mapping; unknown keys are an error naming the key."""
+    def from_mapping(cls, raw: Any, where: str = "sensor settings") -> SensorSettings:
+        """Settings from a mapping (e.g. a clinic's YAML file); errors name the setting."""
+        if not isinstance(raw, dict):
+            raise InputError(f"{where}: expected a mapping of setting names to values")
         known = {f.name for f in fields(cls)}
         for key in raw:
             if key not in known:
                 raise InputError(
-                    f"sensor setting '{key}' is unknown; known: {', '.join(sorted(known))}"
+                    f"{where}: setting '{key}' is unknown; known: {', '.join(sorted(known))}"
                 )
-        values = dict(raw)
-        if "zone_edges_deg" in values:
-            values["zone_edges_deg"] = tuple(values["zone_edges_deg"])
-        return cls(**values)
+        try:
+            return TypeAdapter(cls).validate_python(raw, strict=False)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            field = ".".join(str(part) for part in err["loc"])
+            raise InputError(f"{where}: field '{field}': {err['msg']}") from None
 
 
 DEFAULT_SETTINGS = SensorSettings()

@@ -18,7 +18,7 @@ from spinecoach.errors import SensorDataError
 from spinecoach.sensors.recording import AXES, FloatArray, Recording
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
-__all__ = ["Gap", "RecordingValidator", "sample_rate_hz"]
+__all__ = ["Gap", "RecordingValidator", "check_gyro_units", "sample_rate_hz"]
 
 
 class Gap(BaseModel):
@@ -174,3 +174,42 @@ class RecordingValidator:
             )
             for i in idx
         ]
+
+
+def check_gyro_units(
+    rec: Recording, rate_hz: float, settings: SensorSettings = DEFAULT_SETTINGS
+) -> None:
+    """Compare gyro turning with the tilt the accelerometer sees; raise when gyro is in deg/s.
+
+    Over 0.5 s windows of quasi-static samples (|acc| within 15 % of g) in which gravity's
+    direction moved more than 5 deg, the path that gravity's direction takes according to the
+    gyro (the integral of |gyr x up|) cannot be shorter than the tilt the accelerometer shows,
+    and for trunk movement it is rarely more than a few times longer. A median ratio above
+    ``gyro_ratio_deg_s`` (deg/s read as rad/s gives about 57) names the columns.
+    """
+    win = max(2, round(0.5 * rate_hz))
+    for name, samples in rec.sensors.items():
+        ratio = _gyro_tilt_ratio(samples.acc, samples.gyr, rate_hz, win)
+        if ratio is not None and ratio > settings.gyro_ratio_deg_s:
+            raise SensorDataError(
+                f"columns {name}_gyr_*: the gyro turns {ratio:.0f} times as far as the "
+                f"accelerometer tilts (rows {rec.first_row}-{rec.first_row + len(rec) - 1}); "
+                "it looks like deg/s, give rad/s"
+            )
+
+
+def _gyro_tilt_ratio(acc: FloatArray, gyr: FloatArray, rate_hz: float, win: int) -> float | None:
+    n = (len(acc) // win) * win
+    if n < 2 * win:
+        return None
+    norm = np.linalg.norm(acc[:n], axis=1)
+    up = acc[:n] / norm[:, None]
+    path = np.linalg.norm(np.cross(gyr[:n], up), axis=1) / rate_hz
+    static = np.abs(norm - 9.81) < 0.15 * 9.81
+    up_w = up.reshape(-1, win, 3)
+    chord = np.degrees(np.arccos(np.clip(np.sum(up_w[:, 0] * up_w[:, -1], axis=1), -1.0, 1.0)))
+    travelled = np.degrees(path.reshape(-1, win).sum(axis=1))
+    use = static.reshape(-1, win).all(axis=1) & (chord > 5.0)
+    if use.sum() < 3:
+        return None
+    return float(np.median(travelled[use] / chord[use]))

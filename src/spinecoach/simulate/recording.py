@@ -226,7 +226,7 @@ _EARTH_FROM_SEGMENT0 = quat.from_matrix(
 
 def _build(scenario: str, tl: _Timeline, seconds: float | None, wobble: float) -> None:
     if scenario == "standing":
-        tl.stand(seconds or 60.0)
+        tl.stand(seconds or 60.0, sway_deg=wobble)
         return
     tl.stand(8.0)
     if scenario == "forward-bends":
@@ -352,7 +352,8 @@ def simulate_recording(
 
     ``seconds`` sets the length of ``standing``; for ``day`` it is the total length (the
     ten-minute block repeats); other scenarios have their own length. ``wobble_deg`` is the
-    lumbar perturbation during bird-dog holds (default 0.3 steady, 3 wobbly). ``jitter``
+    lumbar perturbation during bird-dog holds (default 0.3 steady, 3 wobbly), or the pelvic
+    sway amplitude of ``standing`` (default 0.3). ``jitter``
     varies each repetition's amplitude and duration by up to that fraction (0.3 = ±30 %).
     """
     if scenario not in SCENARIOS:
@@ -360,7 +361,7 @@ def simulate_recording(
     if not 25.0 <= rate_hz <= 1000.0:
         raise InputError(f"rate {rate_hz} Hz is outside 25-1000 Hz")
     rng = np.random.default_rng(seed)
-    wobble = wobble_deg if wobble_deg is not None else (3.0 if scenario.endswith("wobbly") else 0.3)
+    wobble = (3.0 if scenario.endswith("wobbly") else 0.3) if wobble_deg is None else wobble_deg
     tl = _Timeline(rate_hz, rng)
     tl.jitter = jitter
     _build(scenario, tl, seconds, wobble)

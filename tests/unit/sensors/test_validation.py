@@ -173,3 +173,26 @@ def test_separate_calibration_recording(
     assert main(["sensors", "analyze", str(rec_path), "--calibration", str(cal_path)]) == 0
     out = capsys.readouterr().out
     assert '"source": "calibration recording"' in out
+
+
+def test_slow_movement_with_gyro_in_deg_s_is_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Below 35 rad/s a deg/s gyro passes the range check; the tilt comparison catches it."""
+    rec = simulate_recording("lateral-bends", seed=1).recording
+    frame = pd.DataFrame(rec.columns())
+    assert np.degrees(frame["lumbar_gyr_z"].abs().max()) < 35
+    _deg(frame)
+    err = _run(tmp_path, frame, capsys)
+    assert re.search(
+        r"columns lumbar_gyr_\*: the gyro turns 5\d times as far as the accelerometer tilts", err
+    ), err
+    path = tmp_path / "slow.csv"
+    frame.to_csv(path, index=False)
+    assert (
+        main(
+            ["sensors", "orient", str(path), "--sensor", "lumbar", "--out", str(tmp_path / "q.csv")]
+        )
+        == 2
+    )
+    assert "looks like deg/s" in capsys.readouterr().err
