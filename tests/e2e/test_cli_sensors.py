@@ -142,3 +142,12 @@ def test_xsens_dot_export_is_read(
     # placement is undocumented: this sensor was worn z down, which calibration must refuse
     assert main(["sensors", "analyze", str(still), "--format", "xsens-dot"]) == 2
     assert "x axis is 90 deg from vertical" in capsys.readouterr().err
+
+
+def test_help_lists_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    from spinecoach.simulate.recording import SCENARIOS
+
+    assert main(["simulate", "recording", "--help"]) == 0
+    text = "".join(capsys.readouterr().out.split())  # help text wraps lines anywhere
+    for scenario in SCENARIOS:
+        assert scenario in text

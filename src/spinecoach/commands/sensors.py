@@ -33,6 +33,10 @@ FormatOption = Annotated[
 SensorNameOption = Annotated[
     str, typer.Option("--as", help="Sensor name given to a one-sensor vendor file.")
 ]
+SCENARIO_HELP = (
+    "What the person does: standing, forward-bends, lateral-bends, rotations, movement-tests, "
+    "sit-stand, bird-dog, bird-dog-wobbly, day (a 10-minute working-day block, repeated)."
+)
 PROGRESS_MIN_BYTES = 20_000_000
 """Files larger than this get a progress bar (on a terminal only)."""
 
@@ -87,7 +91,9 @@ def _analyze_text(result: Any) -> str:
         + "".join(
             f"; {s.axis} x{s.count} ~{s.mean_amplitude_deg:.0f} deg" for s in r.reps.sets[:5]
         ),
-        f"holds: {r.quality.hold_count}, mean stillness RMS {r.quality.mean_stillness_rms_deg} deg",
+        f"holds: {r.quality.hold_count}, mean stillness RMS {r.quality.mean_stillness_rms_deg:.2f} deg"
+        if r.quality.mean_stillness_rms_deg is not None
+        else "holds: none",
     ]
     if r.sway.longest:
         lines.append(
@@ -192,9 +198,7 @@ def register(app: typer.Typer) -> None:
     def simulate_recording_command(
         *,
         out: Annotated[Path, typer.Option("--out", help="Recording to write (.csv or .parquet).")],
-        scenario: Annotated[
-            str, typer.Option("--scenario", help="What the person does.")
-        ] = "forward-bends",
+        scenario: Annotated[str, typer.Option("--scenario", help=SCENARIO_HELP)] = "forward-bends",
         seconds: Annotated[
             float | None, typer.Option("--seconds", help="Length of 'standing' and 'day'.")
         ] = None,
@@ -210,7 +214,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
         json_flag: JsonOption = None,
     ) -> None:
-        """A synthetic two-sensor recording with known lumbar angles (scenarios: see --help)."""
+        """A synthetic two-sensor recording (lumbar + sacrum) with known lumbar angles."""
         from spinecoach.sensors.files import write_angles, write_recording
         from spinecoach.simulate.recording import simulate_recording
 
