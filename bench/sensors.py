@@ -9,7 +9,6 @@ and the ahrs Madgwick filter (pure Python, timed on a slice and extrapolated) ov
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -89,12 +88,18 @@ def main() -> None:
 
 
 def _analyze_rss_mb(path: Path) -> float:
-    """Peak resident memory (MB) of a separate process running the analyze command on ``path``."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    exe = Path(sys.executable).with_name("spinecoach")
-    subprocess.run([str(exe), "sensors", "analyze", str(path)], check=True, capture_output=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(after, before) / 1024
+    """Peak resident memory (MB) of a fresh process analysing ``path`` (Linux VmHWM)."""
+    code = (
+        "import sys\n"
+        "from spinecoach.cli import main\n"
+        "main(['sensors', 'analyze', sys.argv[1]])\n"
+        "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
+        "sys.stderr.write(hwm[0] if hwm else 'VmHWM: 0 kB')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True
+    )
+    return float(done.stderr.split()[-2]) / 1024
 
 
 def _madgwick_seconds(slice_s: float, n: int) -> float:
