@@ -151,3 +151,20 @@ def test_help_lists_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
     text = "".join(capsys.readouterr().out.split())  # help text wraps lines anywhere
     for scenario in SCENARIOS:
         assert scenario in text
+
+
+def test_progress_bar_only_for_long_files_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from spinecoach.commands import sensors as cmd
+
+    with cmd._progress(10, "analysing big.parquet", file_bytes=10**9) as advance:
+        advance(5)  # stderr is not a terminal under pytest: nothing is drawn
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    with cmd._progress(10, "analysing small.csv", file_bytes=1000) as advance:
+        advance(5)
+    assert capsys.readouterr().err == ""
+    with cmd._progress(10, "analysing big.parquet", file_bytes=10**9) as advance:
+        advance(10)
+    assert "analysing big.parquet" in capsys.readouterr().err

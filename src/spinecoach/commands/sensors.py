@@ -48,9 +48,9 @@ def _file_format(value: str) -> Any:
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Any]:
+def _progress(total: int, label: str, file_bytes: int) -> Iterator[Any]:
     """A Rich progress bar on stderr when it is a terminal and the file is long; else a no-op."""
-    if not sys.stderr.isatty() or total < PROGRESS_MIN_BYTES:
+    if not sys.stderr.isatty() or file_bytes < PROGRESS_MIN_BYTES:
         yield lambda done: None
         return
     from rich.console import Console
@@ -135,7 +135,8 @@ def register(app: typer.Typer) -> None:
         source = open_recording(recording, fmt, sensor_name=sensor_name)
         settings = _settings(settings_file)
         monitor = LumbarMonitor(settings, calibration=cal, keep_angles=angles_out is not None)
-        with _progress(source.size, f"analysing {recording.name}") as advance:
+        label = f"analysing {recording.name}"
+        with _progress(source.size, label, recording.stat().st_size) as advance:
             for block, done in source.blocks():
                 monitor.feed(block)
                 advance(done)
