@@ -21,24 +21,25 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_simulate_then_analyze_then_orient(tmp_path: Path) -> None:
+def test_simulate_then_analyze_then_orient(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rec = tmp_path / "bends.parquet"
-    sim = _run(
-        "simulate", "recording", "--scenario", "forward-bends", "--seed", "2", "--out", str(rec)
-    )
-    assert sim.returncode == 0, sim.stderr
+    sim = ["simulate", "recording", "--scenario", "forward-bends", "--seed", "2", "--out", str(rec)]
+    assert main(sim) == 0
+    reps = json.loads(capsys.readouterr().out)["sets"][0]["reps"]
     angles = tmp_path / "angles.csv"
-    res = _run("sensors", "analyze", str(rec), "--angles-out", str(angles))
+    res = _run("sensors", "analyze", str(rec), "--angles-out", str(angles))  # the installed command
     assert res.returncode == 0, res.stderr
-    result = json.loads(res.stdout)
-    assert result["reps"]["rep_count"] == json.loads(sim.stdout)["sets"][0]["reps"]
+    assert res.stderr == ""
+    result = json.loads(res.stdout)  # JSON, as stdout is not a terminal
+    assert result["reps"]["rep_count"] == reps
     assert result["calibration"]["grade"] == "good"
     frame = pd.read_csv(angles)
     assert list(frame.columns) == ["t", "flexion_deg", "lateral_deg", "rotation_deg"]
     assert len(frame) == result["samples"]
     quat = tmp_path / "q.csv"
-    res = _run("sensors", "orient", str(rec), "--sensor", "sacrum", "--out", str(quat))
-    assert res.returncode == 0, res.stderr
+    assert main(["sensors", "orient", str(rec), "--sensor", "sacrum", "--out", str(quat)]) == 0
     q = pd.read_csv(quat)
     assert list(q.columns) == ["t", "w", "x", "y", "z"]
     norms = (q[["w", "x", "y", "z"]] ** 2).sum(axis=1)

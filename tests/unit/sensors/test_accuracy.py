@@ -161,3 +161,13 @@ def test_forward_bend_refines_the_flexion_axis_of_a_turned_sensor() -> None:
 def test_no_flexion_axis_from_other_movements(scenario: str) -> None:
     result = analyze(simulate_recording(scenario, seed=2).recording)
     assert result.calibration.flexion_axis_turn_deg is None
+
+
+def test_lumbar_sensor_alone_measures_the_trunk_in_space(forward_bends: SyntheticRecording) -> None:
+    rec = forward_bends.recording
+    alone = type(rec)(rec.t, {"lumbar": rec.sensors["lumbar"]})
+    result = analyze(alone)
+    assert any("no sacrum sensor" in w for w in result.warnings)
+    trunk = 1.6 * forward_bends.truth_deg[:, 0].max()  # lumbar 45 deg on a pelvis tilted 27 deg
+    assert result.rom_deg["flexion"] == pytest.approx(trunk, abs=3.0)
+    assert result.posture.sitting_s == 0.0
