@@ -60,6 +60,7 @@ class Analysis(BaseModel):
     samples: int
     sensors: list[str]
     orientation: dict[str, str]
+    heading_realignments: int
     calibration: CalibrationQuality
     rom_deg: dict[str, float]
     movements: list[Movement]
@@ -190,6 +191,12 @@ class LumbarMonitor:
         self.reps = RepetitionTracker(self.s, t0)
         self.holds = HoldTracker(self.s, feature_rate, t0)
         self.sway = SwayTracker(self.s, feature_rate, t0)
+        both = "sacrum" in first.sensors and all(
+            v.startswith("6D") for v in self.orientation.values()
+        )
+        realign = self.s.realign_heading and both
+        self._realign_every = round(self.s.realign_every_s * self.rate) if realign else 0
+        self.realignments = 0
         self._started = True
         self._validated_first = self._cal_rec is None
 
@@ -242,18 +249,38 @@ class LumbarMonitor:
         else:
             gaps = self.validator.check(block)
         alerts: list[PostureAlert] = []
-        cuts = [
+        splits = {
             g.row - block.first_row
             for g in gaps
             if g.split and block.first_row <= g.row < block.first_row + len(block)
-        ]
-        edges = [0, *cuts, len(block)]
-        for i, (a, b) in enumerate(pairwise(edges)):
-            if i > 0:
+        }
+        every = self._realign_every
+        checkpoints = set(range((-self._n) % every, len(block), every)) - {0} if every else set()
+        if every and self._n % every == 0 and self._n:
+            checkpoints.add(0)
+        edges = sorted({0, len(block)} | splits | checkpoints)
+        for a, b in pairwise(edges):
+            if a in splits:
                 self._split()
-            if b > a:
-                alerts += self._segment(block.slice(a, b))
+            if a in checkpoints:
+                self._realign_heading()
+            alerts += self._segment(block.slice(a, b))
         return alerts
+
+    def _realign_heading(self) -> None:
+        """At a checkpoint: take the last quiet-stance bout as neutral for axial rotation.
+
+        With 6D fusion the two filters' headings drift apart slowly; in quiet standing the trunk
+        is taken to face where the pelvis faces (as in the calibration), so a small steady
+        rotation there is drift and is removed from then on. Larger or unsteady rotations are
+        left alone: the person may really have been turned.
+        """
+        if self.sway.stance_rotation and self.heading is not None:
+            mean, sd = self.sway.stance_rotation[-1]
+            if abs(mean) <= self.s.realign_max_deg and sd <= self.s.realign_max_sd_deg:
+                self.heading -= float(np.radians(mean))
+                self.realignments += 1
+        self.sway.stance_rotation.clear()
 
     def _split(self) -> None:
         for tracker in (self.posture, self.reps, self.holds, self.sway):
@@ -287,7 +314,13 @@ class LumbarMonitor:
         self.reps.feed(t, smooth)
         self.holds.feed(t, angles, incl, rate)
         self.sway.feed(
-            t, ap=forward, ml=right, inclination=incl, pelvic_tilt=pelvic, rate_deg_s=rate
+            t,
+            ap=forward,
+            ml=right,
+            inclination=incl,
+            pelvic_tilt=pelvic,
+            rate_deg_s=rate,
+            rotation=angles[:, 2],
         )
         return alerts
 
@@ -338,13 +371,17 @@ class LumbarMonitor:
                 f"{len(short)} short gap(s) bridged (longest {max(g.length_s for g in short):.3f} s)"
             )
         if duration > 3600 and all(v.startswith("6D") for v in self.orientation.values()):
-            warnings.append("6D orientation over more than an hour: axial rotation may drift")
+            warnings.append(
+                "6D orientation over more than an hour: axial rotation may drift "
+                f"(headings realigned {self.realignments} time(s) in quiet standing)"
+            )
         return Analysis(
             duration_s=round(duration, 3),
             sample_rate_hz=round(self.rate, 3),
             samples=self._n,
             sensors=self.names,
             orientation=self.orientation,
+            heading_realignments=self.realignments,
             calibration=self.cal.quality,
             rom_deg=self._rom(),
             movements=movements,

@@ -72,6 +72,16 @@ class SensorSettings:
     mag_max_rel_sd: float = 0.05
     """Largest relative SD of |mag| while still (a steady field is undisturbed)."""
 
+    # --- heading drift (6D, two sensors) ---
+    realign_heading: bool = True
+    """Take quiet standing as neutral axial rotation again, to undo slow 6D heading drift."""
+    realign_every_s: float = 600.0
+    """How often (s) the last quiet-standing bout is used to realign the headings."""
+    realign_max_deg: float = 10.0
+    """A larger rotation in quiet standing is taken as real, not drift, and left alone."""
+    realign_max_sd_deg: float = 2.0
+    """... as is a rotation that changes during the bout."""
+
     # --- feature rate ---
     feature_rate_hz: float = 25.0
     """Posture, ROM, reps, holds and sway use every k-th sample, k = rate // this (at least

@@ -74,6 +74,8 @@ class SwayTracker:
         self.total_s = 0.0
         self.longest: SwayBout | None = None
         self._longest_n = 0
+        self.stance_rotation: list[tuple[float, float]] = []
+        """Mean and SD of lumbar axial rotation (deg) in each bout, for heading realignment."""
 
     def feed(
         self,
@@ -84,15 +86,16 @@ class SwayTracker:
         inclination: FloatArray,
         pelvic_tilt: FloatArray,
         rate_deg_s: FloatArray,
+        rotation: FloatArray,
     ) -> None:
-        """Tilts and inclination in deg, smoothed angular rate in deg/s, each shape (N,)."""
+        """Tilts, inclination and lumbar rotation in deg, smoothed rate in deg/s, each (N,)."""
         s = self.s
         mask = (
             (inclination < s.sway_max_inclination_deg)
             & (pelvic_tilt > s.sit_pelvic_tilt_deg)
             & (rate_deg_s < s.sway_max_gyr_deg_s)
         )
-        self._take(self.runs.feed(mask, t, np.column_stack([ap, ml])))
+        self._take(self.runs.feed(mask, t, np.column_stack([ap, ml, rotation])))
 
     def _take(self, runs: list[Run]) -> None:
         for run in runs:
@@ -101,8 +104,9 @@ class SwayTracker:
                 continue
             self.bouts += 1
             self.total_s += d
+            kept = run.kept_samples()
+            self.stance_rotation.append((float(kept[:, 2].mean()), float(kept[:, 2].std())))
             if run.n > self._longest_n:
-                kept = run.kept_samples()
                 measures = sway_measures(kept[:, 0], kept[:, 1], self.rate)
                 self._longest_n = run.n
                 self.longest = SwayBout(

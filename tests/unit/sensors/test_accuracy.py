@@ -171,3 +171,21 @@ def test_lumbar_sensor_alone_measures_the_trunk_in_space(forward_bends: Syntheti
     trunk = 1.6 * forward_bends.truth_deg[:, 0].max()  # lumbar 45 deg on a pelvis tilted 27 deg
     assert result.rom_deg["flexion"] == pytest.approx(trunk, abs=3.0)
     assert result.posture.sitting_s == 0.0
+
+
+def test_quiet_standing_realigns_drifting_headings() -> None:
+    syn = simulate_recording("day", seconds=2 * 3600, seed=1)
+
+    def rotation_rmse(settings: SensorSettings) -> tuple[float, int]:
+        monitor = LumbarMonitor(settings, keep_angles=True)
+        monitor.feed(syn.recording)
+        result = monitor.finish()
+        err = monitor.angles()[1][:, 2] - syn.truth_deg[:, 2]
+        return float(np.sqrt(np.mean(err**2))), result.heading_realignments
+
+    realigned, count = rotation_rmse(SensorSettings())
+    drifting, none = rotation_rmse(SensorSettings(realign_heading=False))
+    assert count >= 10  # one per 10 minutes with quiet standing
+    assert none == 0
+    assert realigned < 0.6
+    assert realigned < 0.8 * drifting

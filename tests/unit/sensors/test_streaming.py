@@ -16,7 +16,9 @@ from spinecoach.sensors.recording import Recording
 from spinecoach.sensors.settings import SensorSettings
 from spinecoach.simulate.recording import SyntheticRecording, simulate_recording
 
-SHORT_ALERTS = SensorSettings(sustained_min_s=10.0, slouch_alert_s=20.0, alert_refractory_s=5.0)
+SHORT_ALERTS = SensorSettings(
+    sustained_min_s=10.0, slouch_alert_s=20.0, alert_refractory_s=5.0, realign_every_s=120.0
+)
 
 
 def _blocks(rec: Recording, cuts: list[int]) -> list[Recording]:
