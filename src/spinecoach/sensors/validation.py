@@ -38,7 +38,8 @@ def sample_rate_hz(t: FloatArray, settings: SensorSettings = DEFAULT_SETTINGS) -
         raise SensorDataError("column t: fewer than 2 samples, the sample rate is unknown")
     dt = float(np.median(np.diff(t)))
     rate = 1.0 / dt if dt > 0 else float("inf")
-    if not settings.min_rate_hz <= rate <= settings.max_rate_hz:
+    slack = 1e-6 * rate  # a rate of exactly 25 Hz must not fail on rounding in t
+    if not settings.min_rate_hz - slack <= rate <= settings.max_rate_hz + slack:
         raise SensorDataError(
             f"column t: sample rate {rate:.1f} Hz is outside {settings.min_rate_hz:.0f}-"
             f"{settings.max_rate_hz:.0f} Hz (is t in seconds?)"

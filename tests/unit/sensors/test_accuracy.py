@@ -189,3 +189,15 @@ def test_quiet_standing_realigns_drifting_headings() -> None:
     assert none == 0
     assert realigned < 0.6
     assert realigned < 0.8 * drifting
+
+
+@pytest.mark.parametrize("rate", [25.0, 60.0, 200.0, 1000.0])
+def test_any_rate_from_25_to_1000_hz(rate: float) -> None:
+    syn = simulate_recording("forward-bends", seed=3, rate_hz=rate)
+    monitor = LumbarMonitor(keep_angles=True)
+    monitor.feed(syn.recording)
+    result = monitor.finish()
+    assert result.sample_rate_hz == pytest.approx(rate)
+    assert result.reps.rep_count == 8
+    err = monitor.angles()[1] - syn.truth_deg
+    assert np.sqrt(np.mean(err[:, :2] ** 2)) < 1.0

@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spinecoach.cli import main
 from spinecoach.sensors.files import write_recording
@@ -196,3 +198,37 @@ def test_slow_movement_with_gyro_in_deg_s_is_caught(
         == 2
     )
     assert "looks like deg/s" in capsys.readouterr().err
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    row=st.integers(min_value=1, max_value=5300),
+    column=st.sampled_from(
+        [f"{s}_{q}_{a}" for s in ("lumbar", "sacrum") for q in ("acc", "gyr") for a in "xyz"]
+    ),
+    bad=st.sampled_from([float("nan"), float("inf"), float("-inf")]),
+    block=st.integers(min_value=50, max_value=6000),
+)
+def test_any_bad_sample_is_named_by_row_and_column(
+    clean: Frame, row: int, column: str, bad: float, block: int
+) -> None:
+    from spinecoach.errors import SensorDataError
+    from spinecoach.sensors.recording import Recording, SensorSamples
+    from spinecoach.sensors.validation import RecordingValidator
+
+    frame = clean.copy()
+    frame.loc[row - 1, column] = bad
+
+    def block3(sensor: str, quantity: str) -> np.ndarray:
+        return frame[[f"{sensor}_{quantity}_{a}" for a in "xyz"]].to_numpy()
+
+    sensors = {s: SensorSamples(block3(s, "acc"), block3(s, "gyr")) for s in ("lumbar", "sacrum")}
+    rec = Recording(frame["t"].to_numpy(), sensors)
+    validator = RecordingValidator(100.0)
+
+    def check_in_blocks() -> None:
+        for start in range(0, len(rec), block):
+            validator.check(rec.slice(start, start + block))
+
+    with pytest.raises(SensorDataError, match=rf"^row {row} column {column}: "):
+        check_in_blocks()
