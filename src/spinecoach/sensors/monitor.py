@@ -19,7 +19,7 @@ from scipy import signal
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors import quaternions as quat
 from spinecoach.sensors.angles import heading_offset_rad, relative_angles_deg, segment_tilt_deg
-from spinecoach.sensors.calibration import CalibrationQuality, calibrate
+from spinecoach.sensors.calibration import Calibration, CalibrationQuality, calibrate
 from spinecoach.sensors.orientation import OrientationFilter, magnetometer_trust
 from spinecoach.sensors.posture import Posture, PostureAlert, PostureTracker
 from spinecoach.sensors.quality import HoldTracker, Quality
@@ -152,6 +152,7 @@ class LumbarMonitor:
         return self._process(first)
 
     def _start(self, first: Recording) -> None:
+        """Check and calibrate on the first samples, then set up filters and trackers."""
         if "lumbar" not in first.sensors:
             raise SensorDataError(
                 "no lumbar sensor: the recording needs columns lumbar_acc_x ... lumbar_gyr_z "
@@ -160,21 +161,9 @@ class LumbarMonitor:
         window = first.t[first.t < first.t[0] + self.s.calibration_s]
         self.rate = sample_rate_hz(window, self.s)  # the same whatever the block sizes
         self.validator = RecordingValidator(self.rate, self.s)
-        if self._cal_rec is not None:
-            RecordingValidator(sample_rate_hz(self._cal_rec.t, self.s), self.s).check(self._cal_rec)
-            self.cal = calibrate(self._cal_rec, self.s, source="calibration recording")
-            if abs(self.cal.rate_hz - self.rate) > 0.02 * self.rate:
-                raise SensorDataError(
-                    f"calibration recording samples at {self.cal.rate_hz:.1f} Hz but the "
-                    f"recording at {self.rate:.1f} Hz; they must match"
-                )
-            missing = set(first.sensors) - set(self._cal_rec.sensors)
-            if missing:
-                raise SensorDataError(f"calibration recording lacks sensor {sorted(missing)[0]}")
-        else:
-            self.validator.check(first)
-            check_gyro_units(first, self.rate, self.s)
-            self.cal = calibrate(first, self.s)
+        self.validator.check(first)
+        check_gyro_units(first, self.rate, self.s)
+        self.cal = self._calibrate(first)
         self.names = [n for n in ("sacrum", "lumbar") if n in first.sensors]
         if "sacrum" not in first.sensors:
             self.warnings.append(
@@ -182,23 +171,43 @@ class LumbarMonitor:
                 "posture in space, not to the pelvis; sitting and slouch cannot be detected"
             )
         self._setup_orientation(first)
-        self._t_first = float(first.t[0])
+        self._setup_trackers(float(first.t[0]), both="sacrum" in first.sensors)
+        self._started = True
+        self._validated_first = True
+
+    def _calibrate(self, first: Recording) -> Calibration:
+        """From the start of the recording, or from the separate calibration recording."""
+        cal_rec = self._cal_rec
+        if cal_rec is None:
+            return calibrate(first, self.s)
+        missing = set(first.sensors) - set(cal_rec.sensors)
+        if missing:
+            raise SensorDataError(f"calibration recording lacks sensor {sorted(missing)[0]}")
+        cal_rate = sample_rate_hz(cal_rec.t, self.s)
+        RecordingValidator(cal_rate, self.s).check(cal_rec)
+        check_gyro_units(cal_rec, cal_rate, self.s)
+        cal = calibrate(cal_rec, self.s, source="calibration recording")
+        if abs(cal.rate_hz - self.rate) > 0.02 * self.rate:
+            raise SensorDataError(
+                f"calibration recording samples at {cal.rate_hz:.1f} Hz but the "
+                f"recording at {self.rate:.1f} Hz; they must match"
+            )
+        return cal
+
+    def _setup_trackers(self, t0: float, both: bool) -> None:
+        """Feature rate, filters, the trackers, and the heading realignment cadence."""
+        self._t_first = t0
         self.step = max(1, int(self.rate / self.s.feature_rate_hz + 1e-6))
         feature_rate = self.rate / self.step
         self.filters = _Filters(self.s, feature_rate)
-        t0 = self._t_first
         self.posture = PostureTracker(self.s, feature_rate, t0)
         self.reps = RepetitionTracker(self.s, t0)
         self.holds = HoldTracker(self.s, feature_rate, t0)
         self.sway = SwayTracker(self.s, feature_rate, t0)
-        both = "sacrum" in first.sensors and all(
-            v.startswith("6D") for v in self.orientation.values()
-        )
-        realign = self.s.realign_heading and both
+        six_d = all(v.startswith("6D") for v in self.orientation.values())
+        realign = self.s.realign_heading and both and six_d
         self._realign_every = round(self.s.realign_every_s * self.rate) if realign else 0
         self.realignments = 0
-        self._started = True
-        self._validated_first = self._cal_rec is None
 
     def _setup_orientation(self, first: Recording) -> None:
         source = self._cal_rec if self._cal_rec is not None else first
@@ -358,23 +367,7 @@ class LumbarMonitor:
                 f"recording too short: {duration:.1f} s; needs at least {self.s.min_duration_s:.0f} s"
             )
         sets, set_count, movements, movement_count = self.reps.finish()
-        warnings = list(self.warnings)
-        splits = [g for g in self.validator.gaps if g.split]
-        if splits:
-            warnings.append(
-                f"{len(splits)} gap(s) longer than {self.s.split_gap_s:g} s (first at row "
-                f"{splits[0].row}) split the recording; nothing spans them"
-            )
-        short = [g for g in self.validator.gaps if not g.split]
-        if short:
-            warnings.append(
-                f"{len(short)} short gap(s) bridged (longest {max(g.length_s for g in short):.3f} s)"
-            )
-        if duration > 3600 and all(v.startswith("6D") for v in self.orientation.values()):
-            warnings.append(
-                "6D orientation over more than an hour: axial rotation may drift "
-                f"(headings realigned {self.realignments} time(s) in quiet standing)"
-            )
+        warnings = self._warnings(duration)
         return Analysis(
             duration_s=round(duration, 3),
             sample_rate_hz=round(self.rate, 3),
@@ -393,6 +386,25 @@ class LumbarMonitor:
             gaps=self.validator.gaps[:500],
             warnings=warnings,
         )
+
+    def _warnings(self, duration: float) -> list[str]:
+        warnings = list(self.warnings)
+        splits = [g for g in self.validator.gaps if g.split]
+        if splits:
+            warnings.append(
+                f"{len(splits)} gap(s) longer than {self.s.split_gap_s:g} s (first at row "
+                f"{splits[0].row}) split the recording; nothing spans them"
+            )
+        short = [g for g in self.validator.gaps if not g.split]
+        if short:
+            longest = max(g.length_s for g in short)
+            warnings.append(f"{len(short)} short gap(s) bridged (longest {longest:.3f} s)")
+        if duration > 3600 and all(v.startswith("6D") for v in self.orientation.values()):
+            warnings.append(
+                "6D orientation over more than an hour: axial rotation may drift "
+                f"(headings realigned {self.realignments} time(s) in quiet standing)"
+            )
+        return warnings
 
     def _rom(self) -> dict[str, float]:
         hi, lo = self._rom_max, self._rom_min
