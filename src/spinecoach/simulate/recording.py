@@ -353,8 +353,8 @@ def simulate_recording(
     ``seconds`` sets the length of ``standing``; for ``day`` it is the total length (the
     ten-minute block repeats); other scenarios have their own length. ``wobble_deg`` is the
     lumbar perturbation during bird-dog holds (default 0.3 steady, 3 wobbly), or the pelvic
-    sway amplitude of ``standing`` (default 0.3). ``jitter``
-    varies each repetition's amplitude and duration by up to that fraction (0.3 = ±30 %).
+    sway amplitude of ``standing`` (default 0.3). ``jitter`` varies each repetition's
+    amplitude and duration by up to that fraction (0.3 = ±30 %).
     """
     if scenario not in SCENARIOS:
         raise InputError(f"scenario '{scenario}' is unknown; choose one of: {', '.join(SCENARIOS)}")
@@ -384,16 +384,7 @@ def simulate_recording(
             rng=rng,
             magnetometer=magnetometer,
         )
-        acc = np.tile(clean.acc, (repeats, 1))[:n]
-        gyr = np.tile(clean.gyr, (repeats, 1))[:n]
-        acc += rng.uniform(-1, 1, 3) * noise.acc_bias_ms2 + rng.normal(0, noise.acc_sd_ms2, (n, 3))
-        gyr += rng.uniform(-1, 1, 3) * noise.gyr_bias_rads + rng.normal(
-            0, noise.gyr_sd_rads, (n, 3)
-        )
-        mag = None
-        if clean.mag is not None:
-            mag = np.tile(clean.mag, (repeats, 1))[:n] + rng.normal(0, noise.mag_sd_ut, (n, 3))
-        sensors[name] = SensorSamples(acc, gyr, mag)
+        sensors[name] = _worn(clean, n, noise, rng)
     truth = np.column_stack([tracks["flexion"], tracks["lateral"], tracks["rotation"]])
     truth = np.tile(truth, (repeats, 1))[:n]
     t = np.arange(n) / rate_hz
@@ -406,6 +397,23 @@ def simulate_recording(
         quiet_stance=tuple(tl.quiet),
         extra={"block_s": block_s},
     )
+
+
+def _worn(clean: SensorSamples, n: int, noise: Noise, rng: np.random.Generator) -> SensorSamples:
+    """``n`` samples of the clean signals, repeated as needed, with bias and white noise added."""
+    repeats = -(-n // len(clean))
+
+    def tiled(x: FloatArray) -> FloatArray:
+        return np.tile(x, (repeats, 1))[:n]
+
+    acc = tiled(clean.acc) + rng.uniform(-1, 1, 3) * noise.acc_bias_ms2
+    acc += rng.normal(0, noise.acc_sd_ms2, (n, 3))
+    gyr = tiled(clean.gyr) + rng.uniform(-1, 1, 3) * noise.gyr_bias_rads
+    gyr += rng.normal(0, noise.gyr_sd_rads, (n, 3))
+    mag = None
+    if clean.mag is not None:
+        mag = tiled(clean.mag) + rng.normal(0, noise.mag_sd_ut, (n, 3))
+    return SensorSamples(acc, gyr, mag)
 
 
 def _shift_sets(
