@@ -86,7 +86,9 @@ def _analyze_text(result: Any) -> str:
         f"gyro RMS {r.calibration.gyro_rms_deg_s:.1f} deg/s)",
         f"ROM (deg): {rom}",
         f"posture: {zones}; sustained flexion episodes {r.posture.sustained_flexion_count}; "
-        f"slouch {r.posture.slouch_s:.0f} s; lifting events {r.posture.lifting_count}",
+        f"sitting {r.posture.sitting_s:.0f} s, slouched {r.posture.slouch_s:.0f} s; "
+        f"lifting events {r.posture.lifting_count} (+{r.posture.exercise_bend_count} "
+        "bends in exercise sets)",
         f"reps: {r.reps.rep_count} in {r.reps.set_count} set(s)"
         + "".join(
             f"; {s.axis} x{s.count} ~{s.mean_amplitude_deg:.0f} deg" for s in r.reps.sets[:5]

@@ -67,6 +67,7 @@ class Posture(BaseModel):
     slouch_episodes: list[FlexionEpisode]
     lifting_events: list[LiftingEvent]
     lifting_count: int
+    exercise_bend_count: int
     alerts: list[PostureAlert]
 
 
@@ -97,6 +98,8 @@ class PostureTracker:
         self.slouches: list[FlexionEpisode] = []
         self.lifts: list[LiftingEvent] = []
         self.lift_count = 0
+        self.exercise_bends = 0
+        self._bends: list[LiftingEvent] = []
         self.alerts: list[PostureAlert] = []
         self._last_alert: dict[str, float] = {}
 
@@ -165,19 +168,32 @@ class PostureTracker:
                 self.slouches.append(_episode(self._shift(run), self.rate))
 
     def _take_lifts(self, runs: list[Run]) -> None:
+        """Bends in quick succession (a set, as for repetitions) are exercise, not lifting."""
         for run in runs:
             d = run.duration_s(self.rate)
-            if self.s.lift_min_s <= d <= self.s.lift_max_s:
-                self.lift_count += 1
-                if len(self.lifts) < MAX_LISTED:
-                    self.lifts.append(
-                        LiftingEvent(
-                            start_s=round(run.start_t - self.t0, 3),
-                            duration_s=round(d, 3),
-                            peak_trunk_deg=round(float(run.peak[0]), 2),
-                            peak_flexion_deg=round(float(run.peak[1]), 2),
-                        )
-                    )
+            if not self.s.lift_min_s <= d <= self.s.lift_max_s:
+                continue
+            bend = LiftingEvent(
+                start_s=round(run.start_t - self.t0, 3),
+                duration_s=round(d, 3),
+                peak_trunk_deg=round(float(run.peak[0]), 2),
+                peak_flexion_deg=round(float(run.peak[1]), 2),
+            )
+            last = self._bends[-1] if self._bends else None
+            if (
+                last is not None
+                and bend.start_s - (last.start_s + last.duration_s) > self.s.set_max_gap_s
+            ):
+                self._flush_bends()
+            self._bends.append(bend)
+
+    def _flush_bends(self) -> None:
+        bends, self._bends = self._bends, []
+        if len(bends) >= self.s.set_min_reps:
+            self.exercise_bends += len(bends)
+            return
+        self.lift_count += len(bends)
+        self.lifts.extend(bends[: max(0, MAX_LISTED - len(self.lifts))])
 
     def _shift(self, run: Run) -> Run:
         run.start_t -= self.t0
@@ -189,6 +205,7 @@ class PostureTracker:
         self._take_episodes(self.sustained.close())
         self._take_slouches(self.slouch.close())
         self._take_lifts(self.lifting.close())
+        self._flush_bends()
 
     def result(self) -> Posture:
         self.split()
@@ -209,5 +226,6 @@ class PostureTracker:
             slouch_episodes=self.slouches,
             lifting_events=self.lifts,
             lifting_count=self.lift_count,
+            exercise_bend_count=self.exercise_bends,
             alerts=sorted(self.alerts, key=lambda a: a.t_s),
         )

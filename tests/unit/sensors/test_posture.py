@@ -38,13 +38,21 @@ def test_slouch_alert_after_its_own_time(sit_stand: SyntheticRecording) -> None:
     assert slouch[0].t_s == pytest.approx(posture.slouch_episodes[0].start_s + 40.0, abs=0.05)
 
 
-def test_lifting_events_are_bends_and_back(forward_bends: SyntheticRecording) -> None:
+def test_lifting_events_are_single_bends_and_back() -> None:
+    day = simulate_recording("day", seconds=600, seed=2)  # three bends 20 s apart, then a set
+    posture = analyze(day.recording).posture
+    assert posture.lifting_count == 3
+    assert posture.exercise_bend_count == 6
+    for lift, lumbar in zip(posture.lifting_events, (55.0, 60.0, 50.0), strict=True):
+        assert lift.peak_flexion_deg == pytest.approx(lumbar, abs=3.0)
+        assert lift.peak_trunk_deg == pytest.approx(1.8 * lumbar, abs=5.0)  # pelvis adds 80 %
+        assert 1.0 < lift.duration_s < 4.0
+
+
+def test_a_set_of_bends_is_exercise_not_lifting(forward_bends: SyntheticRecording) -> None:
     posture = analyze(forward_bends.recording).posture
-    assert posture.lifting_count == 8
-    for lift in posture.lifting_events:
-        assert lift.peak_trunk_deg == pytest.approx(72.0, abs=4.0)  # 45 lumbar + 27 pelvis
-        assert lift.peak_flexion_deg == pytest.approx(45.0, abs=3.0)
-        assert 1.0 < lift.duration_s < 3.0
+    assert posture.lifting_count == 0
+    assert posture.exercise_bend_count == 8
 
 
 def test_no_posture_events_in_quiet_standing() -> None:
