@@ -165,7 +165,6 @@ def register(app: typer.Typer) -> None:
         from spinecoach.sensors.orientation import magnetometer_trust, orient
         from spinecoach.sensors.validation import (
             RecordingValidator,
-            check_gyro_units,
             sample_rate_hz,
         )
 
@@ -177,7 +176,6 @@ def register(app: typer.Typer) -> None:
         rate = sample_rate_hz(rec.t)
         validator = RecordingValidator(rate)
         validator.check(rec)
-        check_gyro_units(rec, rate)
         samples = rec.sensors[sensor]
         trust = magnetometer_trust(samples.mag)
         q = orient(samples, rate, use_mag=trust.trusted)

@@ -170,12 +170,16 @@ def calibrate(
         rms = float(np.degrees(np.sqrt(np.mean(np.sum(gyr**2, axis=1)))))
         sd = float(np.std(norm))
         if rms > settings.calibration_max_gyr_deg_s or sd > settings.calibration_max_acc_sd_ms2:
+            hint = (
+                "; the accelerometer is still, so is the gyro in deg/s? give rad/s"
+                if sd < 0.1 * settings.calibration_max_acc_sd_ms2
+                else "; start with quiet standing or pass --calibration FILE"
+            )
             raise SensorDataError(
                 f"no calibration period: {_rows(rec, n)} (first {settings.calibration_s:.0f} s) "
                 f"of sensor {name} are not quiet standing (gyro RMS {rms:.1f} deg/s, |acc| SD "
                 f"{sd:.2f} m/s²; allowed {settings.calibration_max_gyr_deg_s:.0f} and "
-                f"{settings.calibration_max_acc_sd_ms2}); start with quiet standing or pass "
-                "--calibration FILE"
+                f"{settings.calibration_max_acc_sd_ms2}){hint}"
             )
         gyro_rms = max(gyro_rms, rms)
         acc_sd = max(acc_sd, sd)

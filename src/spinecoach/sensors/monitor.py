@@ -30,7 +30,6 @@ from spinecoach.sensors.sway import Sway, SwayTracker
 from spinecoach.sensors.validation import (
     Gap,
     RecordingValidator,
-    check_gyro_units,
     sample_rate_hz,
 )
 
@@ -162,7 +161,6 @@ class LumbarMonitor:
         self.rate = sample_rate_hz(window, self.s)  # the same whatever the block sizes
         self.validator = RecordingValidator(self.rate, self.s)
         self.validator.check(first)
-        check_gyro_units(first, self.rate, self.s)
         self.cal = self._calibrate(first)
         self.names = [n for n in ("sacrum", "lumbar") if n in first.sensors]
         if "sacrum" not in first.sensors:
@@ -185,7 +183,6 @@ class LumbarMonitor:
             raise SensorDataError(f"calibration recording lacks sensor {sorted(missing)[0]}")
         cal_rate = sample_rate_hz(cal_rec.t, self.s)
         RecordingValidator(cal_rate, self.s).check(cal_rec)
-        check_gyro_units(cal_rec, cal_rate, self.s)
         cal = calibrate(cal_rec, self.s, source="calibration recording")
         if abs(cal.rate_hz - self.rate) > 0.02 * self.rate:
             raise SensorDataError(

@@ -18,7 +18,7 @@ from spinecoach.errors import SensorDataError
 from spinecoach.sensors.recording import AXES, FloatArray, Recording
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
-__all__ = ["Gap", "RecordingValidator", "check_gyro_units", "sample_rate_hz"]
+__all__ = ["Gap", "RecordingValidator", "sample_rate_hz"]
 
 
 class Gap(BaseModel):
@@ -61,6 +61,7 @@ class RecordingValidator:
         self.settings = settings
         self.gaps: list[Gap] = []
         self._carry = _Carry()
+        self._gyro_in_rad_s: set[str] = set()
 
     def check(self, block: Recording) -> list[Gap]:
         """Raise on fatal problems in ``block``; return the gaps that start in it."""
@@ -70,6 +71,8 @@ class RecordingValidator:
                 if arr is not None:
                     self._check_finite(block, name, quantity, arr)
             self._check_gyro_units(block, name, samples.gyr)
+            if name not in self._gyro_in_rad_s:
+                self._check_gyro_against_tilt(block, name)
         self._check_clipping(block)
         gaps = self._find_gaps(block)
         self.gaps.extend(gaps)
@@ -121,6 +124,32 @@ class RecordingValidator:
                 f"{gyr[row, axis]:.1f} rad/s is impossible for a trunk; the gyro looks like "
                 "deg/s, give rad/s"
             )
+
+    def _check_gyro_against_tilt(self, block: Recording, name: str) -> None:
+        """Compare gyro turning with the tilt the accelerometer sees, until it has been seen.
+
+        Over 0.5 s windows of quasi-static samples (|acc| within 15 % of g) in which gravity's
+        direction moved more than 5 deg, the path gravity's direction takes according to the
+        gyro (the integral of |gyr x up|) cannot be shorter than the tilt the accelerometer
+        shows, and for trunk movement it is rarely more than a few times longer. A median
+        ratio above ``gyro_ratio_deg_s`` (deg/s read as rad/s gives about 57) is an error.
+        Samples are thinned to about 50 Hz, which keeps the check cheap.
+        """
+        stride = max(1, int(self.rate_hz // 50))
+        rate = self.rate_hz / stride
+        samples = block.sensors[name]
+        ratio = _gyro_tilt_ratio(
+            samples.acc[::stride], samples.gyr[::stride], rate, max(2, round(0.5 * rate))
+        )
+        if ratio is None:
+            return
+        if ratio > self.settings.gyro_ratio_deg_s:
+            raise SensorDataError(
+                f"columns {name}_gyr_*: the gyro turns {ratio:.0f} times as far as the "
+                f"accelerometer tilts (rows {block.first_row}-{block.first_row + len(block) - 1});"
+                " it looks like deg/s, give rad/s"
+            )
+        self._gyro_in_rad_s.add(name)
 
     def _check_clipping(self, block: Recording) -> None:
         run = self.settings.clip_run
@@ -175,28 +204,6 @@ class RecordingValidator:
             )
             for i in idx
         ]
-
-
-def check_gyro_units(
-    rec: Recording, rate_hz: float, settings: SensorSettings = DEFAULT_SETTINGS
-) -> None:
-    """Compare gyro turning with the tilt the accelerometer sees; raise when gyro is in deg/s.
-
-    Over 0.5 s windows of quasi-static samples (|acc| within 15 % of g) in which gravity's
-    direction moved more than 5 deg, the path that gravity's direction takes according to the
-    gyro (the integral of |gyr x up|) cannot be shorter than the tilt the accelerometer shows,
-    and for trunk movement it is rarely more than a few times longer. A median ratio above
-    ``gyro_ratio_deg_s`` (deg/s read as rad/s gives about 57) names the columns.
-    """
-    win = max(2, round(0.5 * rate_hz))
-    for name, samples in rec.sensors.items():
-        ratio = _gyro_tilt_ratio(samples.acc, samples.gyr, rate_hz, win)
-        if ratio is not None and ratio > settings.gyro_ratio_deg_s:
-            raise SensorDataError(
-                f"columns {name}_gyr_*: the gyro turns {ratio:.0f} times as far as the "
-                f"accelerometer tilts (rows {rec.first_row}-{rec.first_row + len(rec) - 1}); "
-                "it looks like deg/s, give rad/s"
-            )
 
 
 def _gyro_tilt_ratio(acc: FloatArray, gyr: FloatArray, rate_hz: float, win: int) -> float | None:

@@ -232,3 +232,37 @@ def test_any_bad_sample_is_named_by_row_and_column(
 
     with pytest.raises(SensorDataError, match=rf"^row {row} column {column}: "):
         check_in_blocks()
+
+
+def test_deg_s_gyro_is_caught_in_a_later_block_when_the_start_is_still() -> None:
+    """The unit check keeps looking until a block has enough tilting to decide."""
+    from spinecoach.errors import SensorDataError
+    from spinecoach.sensors.monitor import LumbarMonitor
+    from spinecoach.sensors.recording import Recording, SensorSamples
+    from spinecoach.sensors.settings import SensorSettings
+
+    rec = simulate_recording("lateral-bends", seed=1).recording
+    scale = np.where(np.arange(len(rec)) < 800, 1.0, np.degrees(1.0))[:, None]
+    in_deg = Recording(
+        rec.t, {n: SensorSamples(s.acc, s.gyr * scale) for n, s in rec.sensors.items()}
+    )
+    monitor = LumbarMonitor(SensorSettings(flexion_axis_from_bend=False))
+    monitor.feed(in_deg.slice(0, 800))  # 8 s of standing: nothing to compare yet
+    assert monitor.samples_processed == 800
+
+    def feed_rest() -> None:
+        for start in range(800, len(in_deg), 500):
+            monitor.feed(in_deg.slice(start, start + 500))
+
+    with pytest.raises(SensorDataError, match=r"rows \d+-\d+\); it looks like deg/s"):
+        feed_rest()
+
+
+def test_still_start_with_gyro_in_deg_s_gets_a_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    frame = pd.DataFrame(simulate_recording("standing", seconds=30, seed=2).recording.columns())
+    _deg(frame)
+    err = _run(tmp_path, frame, capsys)
+    assert "no calibration period: rows 1-500" in err
+    assert "the accelerometer is still, so is the gyro in deg/s? give rad/s" in err
