@@ -123,7 +123,9 @@ def _csv_blocks(
 ) -> Iterator[tuple[Recording, int]]:
     row = 1
     with path.open("rb") as fh:
-        for frame in pd.read_csv(fh, chunksize=chunk_rows):
+        for frame in pd.read_csv(fh, chunksize=chunk_rows, encoding="utf-8-sig"):
+            if frame.empty:
+                continue
             frame.columns = [str(c).strip() for c in frame.columns]
             cols = {c: _column(frame, c, row) for c in frame.columns}
             yield _to_recording(cols, sensors, mags, row), fh.tell()
@@ -172,7 +174,7 @@ def open_recording(
         blocks = _parquet_blocks(pf, sensors, mags, chunk_rows)
         return RecordingFile(p, sensors, mags, pf.metadata.num_rows, blocks)
     try:
-        header = pd.read_csv(p, nrows=0).columns.tolist()
+        header = pd.read_csv(p, nrows=0, encoding="utf-8-sig").columns.tolist()
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise SensorDataError(f"{p}: not a readable CSV file ({type(exc).__name__})") from None
     sensors, mags = _layout([str(c).strip() for c in header], p)
@@ -185,7 +187,8 @@ def read_recording(
     path: str | Path, file_format: FileFormat = "canonical", sensor_name: str = "lumbar"
 ) -> Recording:
     """The whole recording in memory (for orientation of one file and for tests)."""
-    blocks = [b for b, _ in open_recording(path, file_format, sensor_name=sensor_name).blocks()]
+    source = open_recording(path, file_format, sensor_name=sensor_name)
+    blocks = [b for b, _ in source.blocks() if len(b)]
     if not blocks:
         raise SensorDataError(f"{path}: the recording has no rows")
     if len(blocks) == 1:

@@ -78,3 +78,32 @@ def test_real_xsens_exports(shared_data: Path) -> None:
     peak = np.degrees(np.abs(moving.sensors["lumbar"].gyr).max())
     assert 300 < peak < 600  # about 420 deg/s, now in rad/s
     assert np.degrees(np.abs(still.sensors["lumbar"].gyr).max()) < 10
+
+
+def test_csv_with_a_byte_order_mark(tmp_path: Path, forward_bends: SyntheticRecording) -> None:
+    plain = tmp_path / "plain.csv"
+    write_recording(forward_bends.recording, plain)
+    marked = tmp_path / "marked.csv"
+    marked.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())  # as spreadsheet programs save
+    np.testing.assert_array_equal(read_recording(marked).t, read_recording(plain).t)
+
+
+def test_header_only_and_empty_files(tmp_path: Path) -> None:
+    header = tmp_path / "header.csv"
+    header.write_text(
+        "t,lumbar_acc_x,lumbar_acc_y,lumbar_acc_z,lumbar_gyr_x,lumbar_gyr_y,lumbar_gyr_z\n"
+    )
+    with pytest.raises(SensorDataError, match="has no rows"):
+        read_recording(header)
+    from spinecoach.sensors.monitor import analyze
+
+    with pytest.raises(SensorDataError, match=r"recording too short: 0.0 s"):
+        analyze(b for b, _ in open_recording(header).blocks())
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(SensorDataError, match="not a readable CSV file"):
+        open_recording(empty)
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.raises(SensorDataError, match="not a readable Parquet file"):
+        open_recording(broken)
