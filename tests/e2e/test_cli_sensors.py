@@ -169,3 +169,21 @@ def test_progress_bar_only_for_long_files_on_a_terminal(
     with cmd._progress(10, "analysing big.parquet", file_bytes=10**9) as advance:
         advance(10)
     assert "analysing big.parquet" in capsys.readouterr().err
+
+
+def test_two_xsens_dot_exports_become_one_recording(
+    shared_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = shared_data / "xsens-dot"
+    if not folder.is_dir():
+        pytest.skip("no Xsens DOT exports")
+    upper, lower = next(folder.glob("bei_*.csv")), next(folder.glob("yao_*.csv"))
+    out = tmp_path / "dot.parquet"
+    args = ["sensors", "convert", "--lumbar", str(upper), "--sacrum", str(lower), "--out", str(out)]
+    assert main(args) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["sensors"] == ["lumbar", "sacrum"]
+    assert payload["samples"] == 1952  # the shorter export, less its start-up row
+    frame = pd.read_parquet(out)
+    assert frame.columns[0] == "t"
+    assert frame["lumbar_gyr_x"].abs().max() < 1.0  # rad/s now: the upper-back sensor was still

@@ -195,6 +195,28 @@ def register(app: typer.Typer) -> None:
             json_flag,
         )
 
+    @sensors_app.command("convert")
+    def convert_command(
+        *,
+        lumbar: Annotated[Path, typer.Option("--lumbar", help="Export of the T12/L1 sensor.")],
+        sacrum: Annotated[
+            Path | None, typer.Option("--sacrum", help="Export of the sacrum sensor.")
+        ] = None,
+        out: Annotated[Path, typer.Option("--out", help="Canonical recording (.csv/.parquet).")],
+        file_format: FormatOption = "xsens-dot",
+        json_flag: JsonOption = None,
+    ) -> None:
+        """Vendor exports (one file per sensor, recorded together) -> one canonical recording."""
+        from spinecoach.sensors.files import read_recording, write_recording
+        from spinecoach.sensors.recording import merge_sensors
+
+        fmt = _file_format(file_format)
+        files = {"lumbar": lumbar} | ({"sacrum": sacrum} if sacrum else {})
+        rec = merge_sensors({n: read_recording(p, fmt, sensor_name=n) for n, p in files.items()})
+        write_recording(rec, out)
+        payload = {"sensors": list(rec.sensors), "samples": len(rec), "out": str(out)}
+        emit(payload, lambda: f"{', '.join(rec.sensors)}: {len(rec)} samples -> {out}", json_flag)
+
     @simulate_app.command("recording")
     def simulate_recording_command(
         *,

@@ -227,7 +227,7 @@ def read_xsens_dot(path: Path, sensor_name: str = "lumbar") -> Recording:
     for col in need:
         if col not in frame.columns:
             raise SensorDataError(f"{path}: missing column {col} in the Xsens DOT export")
-    data = frame[need].to_numpy(dtype=np.float64)
+    data = frame[need].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
     first = 0
     while first < len(data) and not np.any(data[first, 1:]):
         first += 1  # start-up rows of zeros are not data

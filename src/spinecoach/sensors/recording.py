@@ -22,6 +22,7 @@ __all__ = [
     "FloatArray",
     "Recording",
     "SensorSamples",
+    "merge_sensors",
     "recording_schema",
     "sensor_columns",
 ]
@@ -106,6 +107,34 @@ class Recording:
                     for i, col in enumerate(sensor_columns(name, quantity)):
                         cols[col] = arr[:, i]
         return cols
+
+
+def merge_sensors(parts: Mapping[str, Recording]) -> Recording:
+    """One recording from one-sensor recordings started together (e.g. synchronised exports).
+
+    Samples are paired by index from the common start, the time stamps are the first part's,
+    and the result is as long as the shortest part. The sample rates (median step of ``t``)
+    must agree within 1 %; nothing is resampled.
+    """
+    names = list(parts)
+    if not names:
+        raise SensorDataError("no recordings to merge")
+    rates = {n: 1.0 / float(np.median(np.diff(parts[n].t))) for n in names}
+    first = names[0]
+    for n in names[1:]:
+        if abs(rates[n] - rates[first]) > 0.01 * rates[first]:
+            raise SensorDataError(
+                f"sensor {n} samples at {rates[n]:.2f} Hz but {first} at {rates[first]:.2f} Hz; "
+                "merging needs the same rate"
+            )
+    n_rows = min(len(p) for p in parts.values())
+    sensors: dict[str, SensorSamples] = {}
+    for name, part in parts.items():
+        if len(part.sensors) != 1:
+            raise SensorDataError(f"part {name} must hold exactly one sensor")
+        (samples,) = part.sensors.values()
+        sensors[name] = samples.slice(0, n_rows)
+    return Recording(parts[first].t[:n_rows], sensors)
 
 
 def recording_schema() -> dict[str, Any]:

@@ -107,3 +107,39 @@ def test_header_only_and_empty_files(tmp_path: Path) -> None:
     broken.write_bytes(b"PAR1 not really")
     with pytest.raises(SensorDataError, match="not a readable Parquet file"):
         open_recording(broken)
+
+
+def test_merge_one_sensor_exports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from spinecoach.cli import main
+    from spinecoach.sensors.recording import Recording, SensorSamples, merge_sensors
+
+    def part(n: int, rate: float) -> Recording:
+        samples = SensorSamples(np.tile([9.81, 0.0, 0.0], (n, 1)), np.zeros((n, 3)))
+        return Recording(np.arange(n) / rate, {"x": samples})
+
+    merged = merge_sensors({"lumbar": part(120, 60.0), "sacrum": part(100, 60.2)})
+    assert list(merged.sensors) == ["lumbar", "sacrum"]
+    assert len(merged) == 100
+    with pytest.raises(
+        SensorDataError, match="sensor sacrum samples at 50.00 Hz but lumbar at 60.00"
+    ):
+        merge_sensors({"lumbar": part(100, 60.0), "sacrum": part(100, 50.0)})
+    dot = _xsens(tmp_path, [1000 + 8333 * i for i in range(6)])
+    out = tmp_path / "both.parquet"
+    args = ["sensors", "convert", "--lumbar", str(dot), "--sacrum", str(dot), "--out", str(out)]
+    assert main(args) == 0
+    assert '"samples": 5' in capsys.readouterr().out
+    back = read_recording(out)
+    assert set(back.sensors) == {"lumbar", "sacrum"}
+    np.testing.assert_allclose(back.sensors["sacrum"].gyr[0], [1.0, 0.0, -np.pi])
+
+
+def test_xsens_non_numbers_reach_the_row_check(tmp_path: Path) -> None:
+    path = _xsens(tmp_path, [1000 + 8333 * i for i in range(6)])
+    text = path.read_text(encoding="utf-8").replace("3,25999,0,0,0,9.81", "3,25999,0,0,0,oops")
+    path.write_text(text, encoding="utf-8")
+    from spinecoach.sensors.validation import RecordingValidator
+
+    rec = read_xsens_dot(path)
+    with pytest.raises(SensorDataError, match=r"row 4 column lumbar_acc_x: nan is not a finite"):
+        RecordingValidator(120.0).check(rec)
