@@ -121,7 +121,7 @@ def test_merge_one_sensor_exports(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert list(merged.sensors) == ["lumbar", "sacrum"]
     assert len(merged) == 100
     with pytest.raises(
-        SensorDataError, match="sensor sacrum samples at 50.00 Hz but lumbar at 60.00"
+        SensorDataError, match=r"sensor sacrum samples at 50\.00 Hz but lumbar at 60\.00"
     ):
         merge_sensors({"lumbar": part(100, 60.0), "sacrum": part(100, 50.0)})
     dot = _xsens(tmp_path, [1000 + 8333 * i for i in range(6)])
