@@ -27,6 +27,7 @@ from spinecoach.clinical.red_flags import screen_red_flags
 from spinecoach.errors import ClinicalSafetyError
 from spinecoach.exercises.catalogue import Catalogue
 from spinecoach.exercises.model import Dose, Exercise
+from spinecoach.prescription.dosing import estimate_minutes
 from spinecoach.prescription.program import (
     Program,
     ProgramExercise,
@@ -36,7 +37,6 @@ from spinecoach.prescription.program import (
 )
 from spinecoach.prescription.progression import (
     describe_dose,
-    dose_minutes,
     floor_dose,
     step_down,
     step_up,
@@ -116,6 +116,28 @@ class _Context:
     def provoking(self, loads: Sequence[str]) -> list[str]:
         """The loads among ``loads`` the program's safety forbids."""
         return [load for load in loads if load in self.safety.provoking_loads]
+
+    def unsafe(self, rung: Exercise) -> Reason | None:
+        """Why ``rung`` may not enter this program (provoking load, contraindication, equipment)."""
+        bad = self.provoking(list(rung.loads))
+        if bad:
+            return Reason(
+                rule="adapt.hold.provoking_rung",
+                text=f"{rung.name} loads {', '.join(bad)}, which provokes symptoms",
+            )
+        tags = sorted(set(rung.contraindications) & set(self.safety.contraindications))
+        if tags:
+            return Reason(
+                rule="adapt.hold.contraindicated_rung",
+                text=f"{rung.name} is contraindicated for this patient ({', '.join(tags)})",
+            )
+        missing = sorted(set(rung.equipment) - set(self.safety.equipment))
+        if missing:
+            return Reason(
+                rule="adapt.hold.equipment_rung",
+                text=f"{rung.name} needs equipment the patient does not have: {', '.join(missing)}",
+            )
+        return None
 
     def record(self, change: Change, exercise: ProgramExercise | None) -> None:
         self.changes.append(change)
@@ -278,7 +300,7 @@ def _gentlest(ctx: _Context, e: ProgramExercise, entry: Exercise, why: Reason) -
 
 
 def _flare_safe(ctx: _Context, entry: Exercise) -> bool:
-    return "flare_safe" in entry.tags and entry.phase == 1 and not ctx.provoking(list(entry.loads))
+    return "flare_safe" in entry.tags and entry.phase == 1 and ctx.unsafe(entry) is None
 
 
 def _flare_safe_rung(ctx: _Context, entry: Exercise, taken: set[str]) -> Exercise | None:
@@ -470,18 +492,15 @@ def _progress(
 
 
 def _rung_blocked(ctx: _Context, e: ProgramExercise, rung: Exercise | None) -> Reason | None:
-    """Why the next rung cannot be taken (top of ladder, provoking load, later phase), if so."""
+    """Why the next rung cannot be taken (top of ladder, unsafe, later phase), if so."""
     if rung is None:
         return Reason(
             rule="adapt.hold.top_of_ladder",
             text=f"{e.name} is at the top of its dose range and of its ladder",
         )
-    bad = ctx.provoking(list(rung.loads))
-    if bad:
-        return Reason(
-            rule="adapt.hold.provoking_rung",
-            text=f"the next rung {rung.name} loads {', '.join(bad)}, which provokes symptoms",
-        )
+    unsafe = ctx.unsafe(rung)
+    if unsafe is not None:
+        return unsafe.model_copy(update={"text": f"the next rung: {unsafe.text}"})
     if rung.phase > ctx.program.phase:
         return Reason(
             rule="adapt.hold.phase",
@@ -521,7 +540,7 @@ def _regress(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
     rung = ctx.catalogue.easier(e.id)
     if (
         rung is None
-        or ctx.provoking(list(rung.loads))
+        or ctx.unsafe(rung) is not None
         or any(k.id == rung.id for k in (*ctx.program.exercises, *ctx.kept))
     ):
         floor = Reason(
@@ -664,7 +683,7 @@ def _rewhy(e: ProgramExercise, reasons: list[Reason]) -> ProgramExercise:
 
 
 def _redose(e: ProgramExercise, dose: Dose, reasons: list[Reason]) -> ProgramExercise:
-    return _rewhy(e, reasons).model_copy(update={"dose": dose, "minutes": dose_minutes(dose)})
+    return _rewhy(e, reasons).model_copy(update={"dose": dose, "minutes": estimate_minutes(dose)})
 
 
 def _from_catalogue(
@@ -682,7 +701,7 @@ def _from_catalogue(
         level=entry.level,
         ladder=entry.ladder,
         dose=dose or entry.dose,
-        minutes=dose_minutes(dose or entry.dose),
+        minutes=estimate_minutes(dose or entry.dose),
         reasons=[*kept, *reasons],
         education=entry.education,
     )

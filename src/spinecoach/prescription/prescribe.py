@@ -53,18 +53,18 @@ def prescribe(
     overrides = overrides or Overrides()
     check_overrides(overrides, index.by_id.keys())
     pathway, dosing, pathway_reason = care_pathway(assessment)
+    added: dict[str, str] = dict.fromkeys(overrides.contraindications, "added by the clinician")
+    ctx = safety_context(assessment, profile, added)
     common = _Common(
         patient_id=profile.id,
         care_pathway=pathway,
         dosing=dosing,
         minutes_per_session=profile.minutes_per_session,
         sessions_per_week=profile.sessions_per_week,
-        safety=program_safety(assessment),
+        safety=program_safety(assessment, profile, ctx),
     )
     if is_blocked(assessment):
         return _referral_program(assessment, index, overrides, common)
-    added: dict[str, str] = dict.fromkeys(overrides.contraindications, "added by the clinician")
-    ctx = safety_context(assessment, profile, added)
     phase, phase_reasons = choose_phase(assessment)
     unsafe = verdicts(index, ctx)
     self_management = pathway == "self_management"

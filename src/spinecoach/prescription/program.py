@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spinecoach.clinical.assessment import Urgency
 from spinecoach.exercises.model import Dose, Mode, Purpose
-from spinecoach.vocabulary import Direction, SpinalLoad
+from spinecoach.vocabulary import Direction, Equipment, SpinalLoad
 
 __all__ = [
     "CarePathway",
@@ -73,7 +73,11 @@ class Referral(_Value):
 
 
 class ProgramSafety(_Value):
-    """The safety facts the program was built on, carried so adaptation can keep to them."""
+    """The facts the program was built on, carried so adaptation keeps to the same limits.
+
+    A later version may only use exercises that load no provoking direction, carry none of
+    ``contraindications`` and need nothing beyond ``equipment``.
+    """
 
     provoking: list[Direction] = Field(default_factory=list)
     provoking_loads: list[SpinalLoad] = Field(default_factory=list)
@@ -81,6 +85,13 @@ class ProgramSafety(_Value):
     directional_preference: Direction | None = None
     baseline_nprs: int | None = Field(default=None, ge=0, le=10)
     stratum: Literal["low", "medium", "high"] | None = None
+    contraindications: list[str] = Field(
+        default_factory=list,
+        description="catalogue contraindication tags that apply (from findings or the clinician)",
+    )
+    equipment: list[Equipment] = Field(
+        default_factory=list, description="equipment the patient has; exercises need no more"
+    )
 
 
 class Program(_Value):

@@ -20,7 +20,6 @@ __all__ = [
     "DoseParameter",
     "DoseStep",
     "describe_dose",
-    "dose_minutes",
     "floor_dose",
     "step_down",
     "step_up",
@@ -30,9 +29,6 @@ DoseParameter = Literal["hold_s", "reps", "sets", "load_kg", "duration_min"]
 
 PROGRESSION_ORDER: tuple[DoseParameter, ...] = ("hold_s", "reps", "sets", "load_kg", "duration_min")
 """The order parameters are raised in; lowered in reverse (issue 4: hold, reps/sets, load)."""
-
-SECONDS_PER_REP = 3.0
-"""Time assumed for one dynamic repetition when estimating minutes (a planning figure)."""
 
 
 @dataclass(frozen=True)
@@ -125,19 +121,6 @@ def _pyramid(top: int, sets: int, old: list[int]) -> list[int]:
     """A descending pyramid (McGill) of ``sets`` steps from ``top``, keeping the old step."""
     step = max(old[0] - old[1], 1) if len(old) > 1 else 2
     return [max(top - step * i, 1) for i in range(sets)]
-
-
-def dose_minutes(dose: Dose) -> float:
-    """Planning estimate of the time a dose takes, rest included, rounded to 0.5 min."""
-    if dose.duration_min is not None:
-        work_s = dose.duration_min * 60
-    else:
-        reps = sum(dose.pyramid) if dose.pyramid else dose.sets * (dose.reps or 1)
-        per_rep = dose.hold_s if dose.hold_s is not None else SECONDS_PER_REP
-        work_s = reps * per_rep + (dose.sets - 1) * dose.rest_s
-    if dose.per_side:
-        work_s *= 2
-    return max(round(work_s / 30) / 2, 0.5)
 
 
 def describe_dose(dose: Dose) -> str:

@@ -158,11 +158,15 @@ def _equipment_verdicts(
     return MappingProxyType(found)
 
 
-def program_safety(assessment: Assessment) -> ProgramSafety:
+def program_safety(
+    assessment: Assessment, profile: PatientProfile, ctx: SafetyContext
+) -> ProgramSafety:
     """The safety facts carried in the program, so adaptation keeps to the same rules."""
     movement = assessment.movement
     start_back = assessment.scores.start_back
     return ProgramSafety(
+        contraindications=sorted(ctx.contraindication_tags),
+        equipment=sorted(profile.equipment),
         provoking=sorted(movement.provoking),
         provoking_loads=sorted(movement.provoking_loads),
         peripheralizing=sorted(movement.peripheralizing),

@@ -12,9 +12,10 @@ from spinecoach.errors import ClinicalSafetyError, UnknownItemError
 from spinecoach.exercises import load_catalogue
 from spinecoach.exercises.model import Dose
 from spinecoach.prescription import Adaptation, AdaptationSettings, adapt
+from spinecoach.prescription.dosing import estimate_minutes
 from spinecoach.prescription.program import Program, ProgramExercise, ProgramSafety, Reason
-from spinecoach.prescription.progression import dose_minutes
 from spinecoach.sessions.model import ExerciseDone, Session, SessionLog
+from spinecoach.vocabulary import EQUIPMENT
 
 CAT = load_catalogue()
 
@@ -29,8 +30,10 @@ def program_of(
     extra_reasons: dict[str, list[Reason]] | None = None,
     status: str = "active",
     pinned: Sequence[str] = (),
+    equipment: Sequence[str] = EQUIPMENT,
+    contraindications: Sequence[str] = (),
 ) -> Program:
-    """A program of catalogue exercises (template doses unless given)."""
+    """A program of catalogue exercises (template doses unless given; all equipment at hand)."""
     exercises = []
     for i in ids:
         e = CAT.get(i)
@@ -47,7 +50,7 @@ def program_of(
                 level=e.level,
                 ladder=e.ladder,
                 dose=dose,
-                minutes=dose_minutes(dose),
+                minutes=estimate_minutes(dose),
                 reasons=reasons,
                 education=e.education,
                 pinned=i in pinned,
@@ -63,7 +66,13 @@ def program_of(
             "minutes_per_session": 20,
             "sessions_per_week": 3,
             "exercises": [e.model_dump() for e in exercises],
-            "safety": ProgramSafety(provoking_loads=list(provoking_loads)).model_dump(),
+            "safety": ProgramSafety.model_validate(
+                {
+                    "provoking_loads": list(provoking_loads),
+                    "equipment": list(equipment),
+                    "contraindications": list(contraindications),
+                }
+            ).model_dump(),
             "approved_by": "physio",
         }
     )
@@ -303,6 +312,42 @@ def test_next_rung_that_loads_a_provoking_direction_is_not_taken() -> None:
     result = adapt(program, log_of(program, SAFE), catalogue=CAT)
     assert actions(result) == {"glute_bridge": "hold"}
     assert "adapt.hold.provoking_rung" in rules(result, "glute_bridge")
+
+
+def _top_of_ladder_step(needing: str) -> tuple[str, str]:
+    """An exercise whose next rung needs ``needing`` (equipment or contraindication tag)."""
+    for e in CAT:
+        rung = CAT.harder(e.id)
+        if rung is None:
+            continue
+        needs = set(rung.equipment) | set(rung.contraindications)
+        mine = set(e.equipment) | set(e.contraindications)
+        if needing in needs and needing not in mine:
+            return e.id, rung.id
+    raise LookupError(needing)
+
+
+def test_next_rung_needing_equipment_the_patient_lacks_is_not_taken() -> None:
+    low, rung = _top_of_ladder_step("pulley")
+    have = [k for k in EQUIPMENT if k != "pulley"]
+    program = program_of([low], phase=3, equipment=have, doses={low: _top(low)})
+    result = adapt(program, log_of(program, SAFE), catalogue=CAT)
+    assert actions(result) == {low: "hold"}
+    assert "adapt.hold.equipment_rung" in rules(result, low)
+    assert rung not in {e.id for e in result.program.exercises}
+    with_pulley = program_of([low], phase=3, doses={low: _top(low)})
+    moved = adapt(with_pulley, log_of(with_pulley, SAFE), catalogue=CAT)
+    assert rung in {e.id for e in moved.program.exercises}
+
+
+def test_next_rung_contraindicated_for_the_patient_is_not_taken() -> None:
+    tag = next(t for e in CAT for t in e.contraindications)
+    low, rung = _top_of_ladder_step(tag)
+    program = program_of([low], phase=3, contraindications=[tag], doses={low: _top(low)})
+    result = adapt(program, log_of(program, SAFE), catalogue=CAT)
+    assert actions(result) == {low: "hold"}
+    assert "adapt.hold.contraindicated_rung" in rules(result, low)
+    assert rung not in {e.id for e in result.program.exercises}
 
 
 def test_next_rung_of_a_later_phase_waits_for_the_phase() -> None:

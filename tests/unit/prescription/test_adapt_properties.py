@@ -12,11 +12,12 @@ from spinecoach.clinical.red_flags import RED_FLAGS
 from spinecoach.exercises import load_catalogue
 from spinecoach.exercises.model import Dose, Exercise
 from spinecoach.prescription import Adaptation, AdaptationSettings, adapt
+from spinecoach.prescription.dosing import estimate_minutes
 from spinecoach.prescription.program import Program
-from spinecoach.prescription.progression import dose_minutes
+from spinecoach.prescription.safety import CONTRAINDICATIONS
 from spinecoach.sessions.model import SessionLog
 from spinecoach.sessions.response import next_morning_above_baseline, pain_zone
-from spinecoach.vocabulary import DIRECTION_LOADS
+from spinecoach.vocabulary import DIRECTION_LOADS, EQUIPMENT
 
 CAT = load_catalogue()
 POLICY = AdaptationSettings()
@@ -71,6 +72,11 @@ def programs(draw: st.DrawFn) -> Program:
     loaded = {load for e in entries for load in e.loads}
     free = [x for x in LOADS if x not in loaded]
     provoking = draw(st.lists(st.sampled_from(free), unique=True)) if free else []
+    needed = {k for e in entries for k in e.equipment}
+    equipment = sorted(needed | set(draw(st.lists(st.sampled_from(EQUIPMENT), unique=True))))
+    carried = {t for e in entries for t in e.contraindications}
+    spare = sorted(set(CONTRAINDICATIONS) - carried)
+    contraindications = draw(st.lists(st.sampled_from(spare), unique=True)) if spare else []
     history = st.sampled_from(
         [
             [],
@@ -91,7 +97,7 @@ def programs(draw: st.DrawFn) -> Program:
                 "level": e.level,
                 "ladder": e.ladder,
                 "dose": dose.model_dump(),
-                "minutes": dose_minutes(dose),
+                "minutes": estimate_minutes(dose),
                 "reasons": [{"rule": "prescribe.test", "text": "test"}, *draw(history)],
                 "education": e.education,
                 "pinned": draw(st.booleans()) and draw(st.booleans()),
@@ -108,7 +114,11 @@ def programs(draw: st.DrawFn) -> Program:
             "minutes_per_session": 20,
             "sessions_per_week": 3,
             "exercises": exercises,
-            "safety": {"provoking_loads": provoking},
+            "safety": {
+                "provoking_loads": provoking,
+                "equipment": equipment,
+                "contraindications": contraindications,
+            },
         }
     )
 
@@ -223,6 +233,19 @@ def test_no_change_introduces_a_provoking_load(
     forbidden = set(result.program.safety.provoking_loads)
     for e in result.program.exercises:
         assert not forbidden & set(e.loads), (e.id, e.loads, forbidden)
+
+
+@PROPERTY
+@given(cases())
+def test_no_change_needs_missing_equipment_or_a_contraindicated_exercise(
+    case: tuple[Program, SessionLog, Adaptation],
+) -> None:
+    _, _, result = case
+    safety = result.program.safety
+    for e in result.program.exercises:
+        entry = CAT.get(e.id)
+        assert set(entry.equipment) <= set(safety.equipment), (e.id, entry.equipment)
+        assert not set(entry.contraindications) & set(safety.contraindications), e.id
 
 
 @PROPERTY

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 from spinecoach.exercises.model import Dose, DoseBounds, Range
 from spinecoach.prescription.progression import (
     describe_dose,
-    dose_minutes,
     floor_dose,
     step_down,
     step_up,
@@ -102,7 +101,6 @@ def test_readable_dose_and_minutes() -> None:
     dose = Dose(sets=3, reps=6, hold_s=10, per_side=True, pyramid=[6, 4, 2])
     assert describe_dose(dose) == "3 x 6-4-2 x 10 s holds, each side"
     assert describe_dose(Dose(sets=1, duration_min=20)) == "20 min"
-    assert dose_minutes(Dose(sets=1, duration_min=20)) == 20
 
 
 _bounds_and_dose = st.integers(1, 3).flatmap(

@@ -128,3 +128,13 @@ def test_every_program_follows_nice_advice(
         text = " ".join(r.text for r in program.advice).lower()
         for device in ("belts", "traction", "tens"):
             assert device in text  # named only as not recommended
+
+
+def test_program_carries_the_limits_adaptation_must_keep(
+    example_assessment: Example, catalogue: Catalogue
+) -> None:
+    program = _program("older-adult-stenosis", example_assessment, catalogue)
+    assessment = example_assessment("older-adult-stenosis")
+    assert program.safety.equipment == sorted(assessment.patient.equipment)
+    assert "stenosis_extension" in program.safety.contraindications
+    assert "balance_impaired_unsupported" in program.safety.contraindications
