@@ -42,6 +42,17 @@ def test_prescribe_text_is_a_handout(capsys: pytest.CaptureFixture[str]) -> None
     assert "Why it is in your program:" in out
 
 
+def test_json_and_text_flags_work_as_on_every_command(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["prescribe", DESK, "--text"]) == 0
+    assert capsys.readouterr().out.startswith("Exercise program for desk-worker")
+    assert main(["prescribe", DESK, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["patient_id"] == "desk-worker"
+    assert main(["prescribe", DESK, "--text", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["patient_id"] == "desk-worker"
+
+
 def test_equipment_and_minutes_replace_the_intake(capsys: pytest.CaptureFixture[str]) -> None:
     assert (
         main(["prescribe", DESK, "--equipment", "none", "--minutes", "10", "--format", "json"]) == 0

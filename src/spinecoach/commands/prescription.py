@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from spinecoach.clinical import Intake, assess
 from spinecoach.clinical.intake import PatientProfile
-from spinecoach.commands._output import emit
+from spinecoach.commands._output import JsonOption, emit
 from spinecoach.documents import load_document
 from spinecoach.errors import InputError, UnknownItemError
 from spinecoach.exercises import load_catalogue
@@ -91,6 +91,7 @@ def register(app: typer.Typer) -> None:
                 help="json, or text for a readable handout (default: json unless a terminal)",
             ),
         ] = None,
+        json_flag: JsonOption = None,
     ) -> None:
         """Prescribe a program from an intake: exercises, doses, reasons, advice."""
         document = load_document(intake, Intake)
@@ -99,5 +100,6 @@ def register(app: typer.Typer) -> None:
         changes = load_document(overrides, Overrides) if overrides is not None else None
         catalogue = load_catalogue()
         program = prescribe(assessment, profile, catalogue, changes)
-        json_flag = None if output is None else output is OutputFormat.json
+        if output is not None:
+            json_flag = output is OutputFormat.json
         emit(program, lambda: render_program(program, catalogue), json_flag)
