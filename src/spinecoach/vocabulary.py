@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 __all__ = [
+    "CONTRAINDICATIONS",
     "DIRECTION_LOADS",
     "EQUIPMENT",
+    "Contraindication",
     "Direction",
     "Equipment",
     "LoadAmount",
@@ -64,3 +66,23 @@ Equipment = Literal[
 """Equipment a patient may have; body weight and floor need nothing. `pulley` means cable/pulley."""
 
 EQUIPMENT: tuple[str, ...] = get_args(Equipment)
+
+Contraindication = Literal[
+    "osteoporosis_flexion",
+    "acute_radicular",
+    "stenosis_extension",
+    "pregnancy_supine_late",
+    "balance_impaired_unsupported",
+    "wrist_pain",
+    "knee_pain",
+    "shoulder_pain",
+]
+"""Conditions that exclude an exercise; the intake implies some, a clinician adds others.
+
+``osteoporosis_flexion``: loaded flexion in osteoporosis. ``acute_radicular``: nerve tension
+that may peripheralize symptoms. ``stenosis_extension``: sustained extension in spinal
+stenosis. ``pregnancy_supine_late``: lying on the back late in pregnancy.
+``balance_impaired_unsupported``: standing balance work without a support to hold.
+"""
+
+CONTRAINDICATIONS: tuple[str, ...] = get_args(Contraindication)

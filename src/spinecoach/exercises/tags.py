@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from spinecoach.vocabulary import CONTRAINDICATIONS
+
 __all__ = ["CONTRAINDICATION_TAGS", "EXERCISE_TAGS"]
 
 EXERCISE_TAGS: Final[frozenset[str]] = frozenset(
@@ -74,22 +76,5 @@ EXERCISE_TAGS: Final[frozenset[str]] = frozenset(
 worker can do at work. ``diagonal``: latissimus with the opposite gluteus maximus (chop/lift).
 """
 
-CONTRAINDICATION_TAGS: Final[frozenset[str]] = frozenset(
-    {
-        "osteoporosis_flexion",
-        "acute_radicular",
-        "stenosis_extension",
-        "pregnancy_supine_late",
-        "balance_impaired_unsupported",
-        "wrist_pain",
-        "knee_pain",
-        "shoulder_pain",
-    }
-)
-"""Conditions that exclude an exercise.
-
-``osteoporosis_flexion``: loaded flexion in osteoporosis. ``acute_radicular``: nerve tension
-that may peripheralize symptoms. ``stenosis_extension``: sustained extension in spinal
-stenosis. ``pregnancy_supine_late``: lying on the back late in pregnancy.
-``balance_impaired_unsupported``: standing balance work without a support to hold.
-"""
+CONTRAINDICATION_TAGS: Final[frozenset[str]] = frozenset(CONTRAINDICATIONS)
+"""Conditions that exclude an exercise (``spinecoach.vocabulary.Contraindication``)."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spinecoach.errors import InputError, UnknownItemError
 from spinecoach.exercises.model import Dose, Exercise, Range
-from spinecoach.prescription.safety import Contraindication
+from spinecoach.vocabulary import Contraindication
 
 __all__ = ["DoseChange", "Overrides", "apply_dose_change", "check_overrides"]
 

@@ -11,7 +11,6 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
-from typing import Literal, get_args
 
 from spinecoach.clinical.assessment import Assessment
 from spinecoach.clinical.intake import PatientProfile
@@ -21,28 +20,12 @@ from spinecoach.prescription.rules import reason
 from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
 
 __all__ = [
-    "CONTRAINDICATIONS",
-    "Contraindication",
     "SafetyContext",
     "exclusion_reasons",
     "program_safety",
     "safety_context",
     "verdicts",
 ]
-
-Contraindication = Literal[
-    "osteoporosis_flexion",
-    "acute_radicular",
-    "stenosis_extension",
-    "pregnancy_supine_late",
-    "balance_impaired_unsupported",
-    "wrist_pain",
-    "knee_pain",
-    "shoulder_pain",
-]
-"""Contraindication tags of the catalogue; the intake implies some, a clinician adds others."""
-
-CONTRAINDICATIONS: tuple[str, ...] = get_args(Contraindication)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,9 @@ from spinecoach.exercises.model import Dose, Exercise
 from spinecoach.prescription import Adaptation, AdaptationSettings, adapt
 from spinecoach.prescription.dosing import estimate_minutes
 from spinecoach.prescription.program import Program
-from spinecoach.prescription.safety import CONTRAINDICATIONS
 from spinecoach.sessions.model import SessionLog
 from spinecoach.sessions.response import next_morning_above_baseline, pain_zone
-from spinecoach.vocabulary import DIRECTION_LOADS, EQUIPMENT
+from spinecoach.vocabulary import CONTRAINDICATIONS, DIRECTION_LOADS, EQUIPMENT
 
 CAT = load_catalogue()
 POLICY = AdaptationSettings()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from spinecoach.clinical import Assessment
-from spinecoach.exercises import CONTRAINDICATION_TAGS, Catalogue
+from spinecoach.exercises import Catalogue
 from spinecoach.prescription import prescribe
 from spinecoach.prescription.index import index_catalogue
 from spinecoach.prescription.phases import (
@@ -19,7 +19,6 @@ from spinecoach.prescription.phases import (
 )
 from spinecoach.prescription.rules import _RULE_LIST, POLICY_NOTE, RULES, reason
 from spinecoach.prescription.safety import (
-    CONTRAINDICATIONS,
     exclusion_reasons,
     implied_contraindications,
     safety_context,
@@ -43,10 +42,6 @@ def test_policy_rules_say_they_are_policy() -> None:
     assert POLICY_NOTE in (reason("phase.1.unknown").source or "")
     assert POLICY_NOTE not in (reason("stratum.medium").source or "")
     assert "Hill" in (reason("stratum.medium").source or "")
-
-
-def test_contraindication_vocabulary_matches_the_catalogue() -> None:
-    assert set(CONTRAINDICATIONS) == set(CONTRAINDICATION_TAGS)
 
 
 @pytest.mark.parametrize(
