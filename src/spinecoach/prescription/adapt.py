@@ -23,6 +23,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from spinecoach.clinical import red_flags
 from spinecoach.clinical.red_flags import screen_red_flags
 from spinecoach.errors import ClinicalSafetyError
 from spinecoach.exercises.catalogue import Catalogue
@@ -57,6 +58,8 @@ __all__ = ["Action", "Adaptation", "Alert", "Change", "adapt"]
 Action = Literal["progress", "hold", "regress", "replace", "stop"]
 Verdict = Literal["progress", "hold", "regress"]
 _T = TypeVar("_T")
+RED_FLAG_SOURCE = red_flags.SOURCE
+"""Any red flag suspends progression until a clinician clears it (NICE NG59 pathway wording)."""
 SILBERNAGEL = "Silbernagel et al., Am J Sports Med 2007 (pain-monitoring model); " + POLICY_NOTE
 
 
@@ -172,12 +175,24 @@ def adapt(
     flare = flare_up(ctx.log, ctx.settings)
     if flare is not None:
         return _fall_back(ctx, remaining, flare)
+    _alert_flags_under_review(ctx)
     verdict, why = _verdict(ctx)
     recent = {e.id for e in remaining if _has_rule(e.reasons, "adapt.progress")}
     for exercise in remaining:
         _decide(ctx, exercise, verdict, why, recent)
     phase, reviews = _next_phase(ctx, verdict)
     return _finish(ctx, status="active", phase=phase, safe_reviews=reviews)
+
+
+def _alert_flags_under_review(ctx: _Context) -> None:
+    """Review-level red flags not yet cleared lock progression (CLINICAL.md section 4)."""
+    pending = ctx.safety.red_flags_under_review
+    if pending:
+        text = (
+            f"red flag(s) {', '.join(pending)} await a clinician's review: no progression or "
+            "phase change until cleared"
+        )
+        ctx.alerts.append(Alert(rule="adapt.escalate.red_flag_review", text=text, escalate=True))
 
 
 def _has_rule(reasons: Sequence[Reason], prefix: str) -> bool:
@@ -443,7 +458,17 @@ def _not_ready(ctx: _Context, e: ProgramExercise) -> list[Reason]:
             f"{s.min_quality:g}",
         ),
     ]
-    return [Reason(rule=rule, text=text, source=POLICY_NOTE) for hit, rule, text in checks if hit]
+    found = [Reason(rule=rule, text=text, source=POLICY_NOTE) for hit, rule, text in checks if hit]
+    pending = ctx.safety.red_flags_under_review
+    if pending:
+        text = (
+            f"red flag(s) {', '.join(pending)} await a clinician's review; progression is "
+            "suspended until cleared"
+        )
+        found.insert(
+            0, Reason(rule="adapt.hold.red_flag_review", text=text, source=RED_FLAG_SOURCE)
+        )
+    return found
 
 
 def _was(e: ProgramExercise, change: Change) -> Dose | str:

@@ -92,6 +92,11 @@ class ProgramSafety(_Value):
     equipment: list[Equipment] = Field(
         default_factory=list, description="equipment the patient has; exercises need no more"
     )
+    red_flags_under_review: list[str] = Field(
+        default_factory=list,
+        description="review-level red flags awaiting a clinician: no progression until cleared "
+        "(a clinician clears a flag by removing its id here when approving a version)",
+    )
 
 
 class Program(_Value):

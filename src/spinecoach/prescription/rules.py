@@ -57,7 +57,8 @@ _RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule(
         "red_flag.review",
-        "Red flag ({flags}) needs a medical review; the program continues meanwhile. {action}",
+        "Red flag ({flags}) needs a medical review; the program continues meanwhile, without "
+        "progression until a clinician clears the flag. {action}",
         _RED_FLAGS,
     ),
     Rule(

@@ -150,6 +150,10 @@ def program_safety(
     return ProgramSafety(
         contraindications=sorted(ctx.contraindication_tags),
         equipment=sorted(profile.equipment),
+        # CLINICAL.md section 4: a flag that does not stop exercise still suspends progression
+        red_flags_under_review=sorted(
+            h.id for h in assessment.red_flags.hits if h.urgency == "review"
+        ),
         provoking=sorted(movement.provoking),
         provoking_loads=sorted(movement.provoking_loads),
         peripheralizing=sorted(movement.peripheralizing),

@@ -32,6 +32,7 @@ def program_of(
     pinned: Sequence[str] = (),
     equipment: Sequence[str] = EQUIPMENT,
     contraindications: Sequence[str] = (),
+    red_flags_under_review: Sequence[str] = (),
 ) -> Program:
     """A program of catalogue exercises (template doses unless given; all equipment at hand)."""
     exercises = []
@@ -71,6 +72,7 @@ def program_of(
                     "provoking_loads": list(provoking_loads),
                     "equipment": list(equipment),
                     "contraindications": list(contraindications),
+                    "red_flags_under_review": list(red_flags_under_review),
                 }
             ).model_dump(),
             "approved_by": "physio",
@@ -424,3 +426,28 @@ def test_an_exercise_held_last_time_is_not_taken_for_a_recent_progression() -> N
     assert actions(first) == {"bird_dog_arm": "progress", "tra_drawing_in": "hold"}
     second = adapt(first.program, log_of(first.program, [(3, 7, 4)]), catalogue=CAT)
     assert actions(second) == {"bird_dog_arm": "regress", "tra_drawing_in": "hold"}
+
+
+def test_red_flag_under_review_suspends_progression_and_escalates() -> None:
+    program = program_of(
+        ["bird_dog_arm", "tra_drawing_in"], red_flags_under_review=["age_over_50_new_onset"]
+    )
+    result = adapt(program, log_of(program, SAFE), catalogue=CAT)
+    assert actions(result) == {"bird_dog_arm": "hold", "tra_drawing_in": "hold"}
+    assert "adapt.hold.red_flag_review" in rules(result, "bird_dog_arm")
+    assert result.needs_clinician
+    assert "adapt.escalate.red_flag_review" in {a.rule for a in result.alerts}
+    assert result.program.phase == program.phase
+    assert result.program.safety.red_flags_under_review == ["age_over_50_new_onset"]
+
+
+def test_red_flag_under_review_still_lets_pain_regress() -> None:
+    program = program_of(["bird_dog_arm"], red_flags_under_review=["failure_to_improve"])
+    result = adapt(program, log_of(program, [(3, 7, 3), (3, 7, 4), (3, 7, 4)]), catalogue=CAT)
+    assert actions(result) == {"bird_dog_arm": "regress"}
+
+
+def test_cleared_flag_lets_progression_resume() -> None:
+    program = program_of(["bird_dog_arm"])
+    result = adapt(program, log_of(program, SAFE), catalogue=CAT)
+    assert actions(result) == {"bird_dog_arm": "progress"}

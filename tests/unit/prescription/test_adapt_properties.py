@@ -76,6 +76,8 @@ def programs(draw: st.DrawFn) -> Program:
     carried = {t for e in entries for t in e.contraindications}
     spare = sorted(set(CONTRAINDICATIONS) - carried)
     contraindications = draw(st.lists(st.sampled_from(spare), unique=True)) if spare else []
+    review_flags = sorted(f.id for f in RED_FLAGS.values() if f.urgency == "review")
+    under_review = draw(st.lists(st.sampled_from(review_flags), max_size=2, unique=True))
     history = st.sampled_from(
         [
             [],
@@ -117,6 +119,7 @@ def programs(draw: st.DrawFn) -> Program:
                 "provoking_loads": provoking,
                 "equipment": equipment,
                 "contraindications": contraindications,
+                "red_flags_under_review": under_review,
             },
         }
     )
@@ -245,6 +248,17 @@ def test_no_change_needs_missing_equipment_or_a_contraindicated_exercise(
         entry = CAT.get(e.id)
         assert set(entry.equipment) <= set(safety.equipment), (e.id, entry.equipment)
         assert not set(entry.contraindications) & set(safety.contraindications), e.id
+
+
+@PROPERTY
+@given(cases())
+def test_no_progress_while_a_red_flag_awaits_review(
+    case: tuple[Program, SessionLog, Adaptation],
+) -> None:
+    program, _, result = case
+    if program.safety.red_flags_under_review:
+        assert all(c.action != "progress" for c in result.changes)
+        assert result.program.phase <= program.phase
 
 
 @PROPERTY

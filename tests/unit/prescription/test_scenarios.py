@@ -138,3 +138,18 @@ def test_program_carries_the_limits_adaptation_must_keep(
     assert program.safety.equipment == sorted(assessment.patient.equipment)
     assert "stenosis_extension" in program.safety.contraindications
     assert "balance_impaired_unsupported" in program.safety.contraindications
+
+
+def test_review_level_red_flag_keeps_exercise_but_locks_progression(
+    catalogue: Catalogue, assess_intake: Callable[..., Assessment]
+) -> None:
+    assessment = assess_intake(
+        patient={"age": 58}, red_flags=["age_over_50_new_onset"], questionnaires={"nprs": 4}
+    )
+    program = prescribe(assessment, assessment.patient, catalogue)
+    assert program.status == "active"
+    assert program.exercises
+    assert program.safety.red_flags_under_review == ["age_over_50_new_onset"]
+    review = [a for a in program.advice if a.rule == "red_flag.review"]
+    assert review
+    assert "without progression until a clinician clears the flag" in review[0].text
