@@ -16,6 +16,7 @@ from spinecoach.commands._output import JsonOption, emit
 from spinecoach.commands.simulation import simulate_app
 from spinecoach.documents import dump_json, load_document
 from spinecoach.errors import InputError
+from spinecoach.outputs import write_text_output
 from spinecoach.prescription.adapt import Adaptation, adapt
 from spinecoach.prescription.program import Program
 from spinecoach.prescription.progression import describe_dose
@@ -94,8 +95,5 @@ def register(app: typer.Typer) -> None:
         given = load_document(intake, Intake) if intake else None
         course = run_course(given, weeks=weeks, seed=seed)
         if out is not None:
-            try:
-                out.write_text(dump_json(course) + "\n", encoding="utf-8")
-            except OSError as exc:
-                raise InputError(f"--out {out}: cannot write ({exc.strerror})") from None
+            write_text_output(out, dump_json(course) + "\n", "--out")
         emit(course, lambda: render_course(course), json_flag)

@@ -18,6 +18,7 @@ from spinecoach.errors import InputError
 from spinecoach.exercises import Catalogue, Exercise, load_catalogue
 from spinecoach.exercises.illustration import render_svg
 from spinecoach.exercises.model import Dose
+from spinecoach.outputs import write_text_output
 
 __all__ = ["catalogue_app", "describe_dose", "register"]
 
@@ -166,10 +167,7 @@ def _details(exercise: Exercise) -> str:
 
 
 def _write_svg(exercise: Exercise, path: Path) -> None:
-    try:
-        path.write_text(render_svg(exercise), encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"--svg-out: cannot write {path} ({type(exc).__name__})") from None
+    write_text_output(path, render_svg(exercise), "--svg-out")
 
 
 @catalogue_app.callback(invoke_without_command=True)

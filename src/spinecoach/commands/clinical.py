@@ -33,6 +33,7 @@ from spinecoach.commands._output import JsonOption, emit
 from spinecoach.commands.simulation import simulate_app
 from spinecoach.documents import dump_json, load_document
 from spinecoach.errors import InputError, UnknownItemError
+from spinecoach.outputs import write_text_output
 from spinecoach.simulate import random_intakes
 
 __all__ = [
@@ -258,7 +259,7 @@ def write_intakes(intakes: list[Intake], folder: Path) -> list[Path]:
     paths = []
     for intake in intakes:
         path = folder / f"{intake.patient.id}.intake.json"
-        path.write_text(dump_json(intake) + "\n", encoding="utf-8")
+        write_text_output(path, dump_json(intake) + "\n", "--out")
         paths.append(path)
     return paths
 

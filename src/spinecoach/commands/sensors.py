@@ -14,6 +14,7 @@ import yaml
 from spinecoach.commands._output import JsonOption, emit
 from spinecoach.commands.simulation import simulate_app
 from spinecoach.errors import InputError, SensorDataError
+from spinecoach.outputs import atomic_output
 
 __all__ = ["register"]
 
@@ -145,7 +146,8 @@ def register(app: typer.Typer) -> None:
         result = monitor.finish()
         if angles_out is not None:
             t, angles = monitor.angles()
-            write_angles(t, angles, angles_out)
+            with atomic_output(angles_out, "--angles-out") as partial:
+                write_angles(t, angles, partial)
         emit(result, lambda: _analyze_text(result), json_flag)
 
     @sensors_app.command("orient")
@@ -179,7 +181,8 @@ def register(app: typer.Typer) -> None:
         samples = rec.sensors[sensor]
         trust = magnetometer_trust(samples.mag)
         q = orient(samples, rate, use_mag=trust.trusted)
-        write_orientation(rec.t, q, out)
+        with atomic_output(out, "--out") as partial:
+            write_orientation(rec.t, q, partial)
         payload = {
             "sensor": sensor,
             "samples": len(rec),
@@ -213,7 +216,8 @@ def register(app: typer.Typer) -> None:
         fmt = _file_format(file_format)
         files = {"lumbar": lumbar} | ({"sacrum": sacrum} if sacrum else {})
         rec = merge_sensors({n: read_recording(p, fmt, sensor_name=n) for n, p in files.items()})
-        write_recording(rec, out)
+        with atomic_output(out, "--out") as partial:
+            write_recording(rec, partial)
         payload = {"sensors": list(rec.sensors), "samples": len(rec), "out": str(out)}
         emit(payload, lambda: f"{', '.join(rec.sensors)}: {len(rec)} samples -> {out}", json_flag)
 
@@ -244,9 +248,11 @@ def register(app: typer.Typer) -> None:
         syn = simulate_recording(
             scenario, seconds=seconds, seed=seed, rate_hz=rate, magnetometer=magnetometer
         )
-        write_recording(syn.recording, out)
+        with atomic_output(out, "--out") as partial:
+            write_recording(syn.recording, partial)
         if truth_out is not None:
-            write_angles(syn.recording.t, syn.truth_deg, truth_out)
+            with atomic_output(truth_out, "--truth-out") as partial:
+                write_angles(syn.recording.t, syn.truth_deg, partial)
         payload = {
             "scenario": scenario,
             "samples": len(syn.recording),
