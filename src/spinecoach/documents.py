@@ -46,8 +46,14 @@ def load_document(path: str | Path, model: type[ModelT]) -> ModelT:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DocumentError(f"{p}: file not found") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"{p}: cannot read ({type(exc).__name__})") from None
+    except UnicodeDecodeError as exc:
+        raise DocumentError(
+            f"{p}: not UTF-8 text (byte {exc.start}); a JSON or YAML document is expected"
+        ) from None
+    except IsADirectoryError:
+        raise DocumentError(f"{p}: is a folder; a JSON or YAML document is expected") from None
+    except PermissionError:
+        raise DocumentError(f"{p}: permission denied") from None
     try:
         raw = yaml.safe_load(text) if p.suffix.lower() in {".yaml", ".yml"} else json.loads(text)
     except json.JSONDecodeError as exc:

@@ -65,6 +65,15 @@ def test_load_document_missing_file(tmp_path: Path) -> None:
         load_document(tmp_path / "absent.json", _Doc)
 
 
+def test_binary_file_and_folder_are_named_plainly(tmp_path: Path) -> None:
+    binary = tmp_path / "scan.json"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(DocumentError, match=r"scan\.json: not UTF-8 text \(byte 0\)"):
+        load_document(binary, _Doc)
+    with pytest.raises(DocumentError, match="is a folder"):
+        load_document(tmp_path, _Doc)
+
+
 def test_yaml_document_loads(tmp_path: Path) -> None:
     p = tmp_path / "doc.yml"
     p.write_text("name: back\ncount: 3\n")
