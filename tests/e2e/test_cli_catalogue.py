@@ -142,7 +142,7 @@ def test_unwritable_svg_path_is_one_line(
 ) -> None:
     target = tmp_path / "missing-folder" / "x.svg"
     assert main(["catalogue", "show", "bird_dog", "--svg-out", str(target)]) == 2
-    assert "--svg-out: cannot write" in _one_line_error(capsys)
+    assert f"--svg-out {target}: cannot write" in _one_line_error(capsys)
 
 
 def test_installed_command_prints_json_when_piped() -> None:
