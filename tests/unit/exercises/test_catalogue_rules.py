@@ -9,6 +9,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.builders import exercise_data
 
 from spinecoach.errors import InputError, UnknownItemError
 from spinecoach.exercises import EXERCISE_TAGS, Catalogue, Exercise, load_catalogue
@@ -18,33 +19,13 @@ from spinecoach.vocabulary import EQUIPMENT
 
 def entry(exercise_id: str, **fields: Any) -> dict[str, Any]:
     """Raw data of a valid one-rung exercise; ``fields`` override the defaults."""
-    data: dict[str, Any] = {
-        "id": exercise_id,
-        "name": exercise_id.replace("_", " ").capitalize(),
-        "instructions": ["Get into position.", "Hold, breathing."],
+    defaults: dict[str, Any] = {
         "cues": ["Stay relaxed."],
-        "muscles": ["transversus abdominis"],
-        "purpose": "activation",
-        "mode": "static",
-        "loads": {"none": "low"},
-        "level": 1,
-        "phase": 1,
-        "position": "supine",
-        "dose": {"sets": 2, "reps": 6, "hold_s": 8, "rest_s": 30},
-        "bounds": {
-            "sets": {"min": 1, "max": 4},
-            "reps": {"min": 2, "max": 10},
-            "hold_s": {"min": 5, "max": 10},
-            "rest_s": {"min": 0, "max": 90},
-        },
         "tags": ["deep_stabilizer"],
-        "education": "A plain sentence about why this drill matters.",
-        "ladder": exercise_id,
         "start": {"trunk_deg": -90},
         "end": {"trunk_deg": -90, "neck_deg": 20},
     }
-    data.update(fields)
-    return data
+    return exercise_data(exercise_id, **{**defaults, **fields})
 
 
 def ladder(*rungs: tuple[str, str, int], name: str = "test") -> list[Exercise]:

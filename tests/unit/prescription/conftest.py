@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.builders import exercise_data
 
 from spinecoach.clinical import Assessment, Intake, assess
 from spinecoach.documents import load_document
@@ -19,32 +20,11 @@ AssessFactory = Callable[..., Assessment]
 
 def _exercise(exercise_id: str, **fields: Any) -> Exercise:
     """A valid one-rung exercise; ``fields`` override the defaults (ladder = its own id)."""
-    data: dict[str, Any] = {
-        "id": exercise_id,
-        "name": exercise_id.replace("_", " ").capitalize(),
+    defaults: dict[str, Any] = {
         "instructions": ["Do it slowly."],
-        "muscles": ["transversus abdominis"],
-        "purpose": "activation",
-        "mode": "static",
-        "loads": {"none": "low"},
-        "level": 1,
-        "phase": 1,
-        "position": "supine",
-        "dose": {"sets": 2, "reps": 6, "hold_s": 8, "rest_s": 30},
-        "bounds": {
-            "sets": {"min": 1, "max": 4},
-            "reps": {"min": 2, "max": 10},
-            "hold_s": {"min": 5, "max": 10},
-            "rest_s": {"min": 0, "max": 90},
-        },
-        "tags": [],
         "education": "Why this matters, in plain words for the patient.",
-        "ladder": exercise_id,
-        "start": {"trunk_deg": 90, "ground": "back"},
-        "end": {"trunk_deg": 90, "ground": "back"},
     }
-    data.update(fields)
-    return Exercise.model_validate(data)
+    return Exercise.model_validate(exercise_data(exercise_id, **{**defaults, **fields}))
 
 
 @pytest.fixture(scope="session")
