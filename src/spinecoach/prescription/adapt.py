@@ -284,15 +284,7 @@ def _fall_back(ctx: _Context, remaining: list[ProgramExercise], flare: str) -> A
             rule="adapt.replace.flare_up", text=f"{rung.name} is pain-free work on the same ladder"
         )
         ctx.record(
-            Change(
-                exercise=e.id,
-                action="replace",
-                parameter="ladder",
-                from_=e.id,
-                to=rung.id,
-                reasons=[why, swap],
-            ),
-            _from_catalogue(rung, e, [why, swap], dose=floor_dose(rung.dose, rung.bounds)),
+            *_rung_change(e, rung, "replace", [why, swap], floor_dose(rung.dose, rung.bounds))
         )
     return _finish(ctx, status="paused", phase=1, phase_reason=why)
 
@@ -505,15 +497,21 @@ def _progress(
         rule="adapt.progress.ladder",
         text=f"dose at the top of its range: next rung {rung.name} (level {rung.level})",
     )
-    moved = _from_catalogue(rung, e, [*why, r])
-    return Change(
-        exercise=e.id,
-        action="progress",
-        parameter="ladder",
-        from_=e.id,
-        to=rung.id,
-        reasons=[*why, r],
-    ), moved
+    return _rung_change(e, rung, "progress", [*why, r])
+
+
+def _rung_change(
+    e: ProgramExercise,
+    rung: Exercise,
+    action: Literal["progress", "regress", "replace"],
+    reasons: list[Reason],
+    dose: Dose | None = None,
+) -> tuple[Change, ProgramExercise]:
+    """Move ``e`` to another rung of its ladder: the change, and the new program exercise."""
+    change = Change(
+        exercise=e.id, action=action, parameter="ladder", from_=e.id, to=rung.id, reasons=reasons
+    )
+    return change, _from_catalogue(rung, e, reasons, dose=dose)
 
 
 def _rung_blocked(ctx: _Context, e: ProgramExercise, rung: Exercise | None) -> Reason | None:
@@ -581,17 +579,7 @@ def _regress(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
         text=f"dose at the bottom of its range: one rung down to {rung.name}",
     )
     reasons = [*why, r, count]
-    ctx.record(
-        Change(
-            exercise=e.id,
-            action="regress",
-            parameter="ladder",
-            from_=e.id,
-            to=rung.id,
-            reasons=reasons,
-        ),
-        _from_catalogue(rung, e, reasons),
-    )
+    ctx.record(*_rung_change(e, rung, "regress", reasons))
 
 
 def _count_regression(ctx: _Context, e: ProgramExercise) -> Reason:
