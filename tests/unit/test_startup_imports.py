@@ -59,3 +59,14 @@ def test_help_still_lists_every_command() -> None:
     )
     for command in ("score", "assess", "prescribe", "sensors", "simulate", "version", "demo"):
         assert f"  {command} " in done.stdout
+
+
+def test_sensors_analyze_of_parquet_imports_neither_scipy_nor_pandas(tmp_path: Path) -> None:
+    from spinecoach.sensors.files import write_recording
+    from spinecoach.simulate.recording import simulate_recording
+
+    path = tmp_path / "minute.parquet"
+    write_recording(simulate_recording("day", seconds=60.0, seed=3).recording, path)
+    modules = _imported("sensors", "analyze", str(path), "--json")
+    assert not modules & {"pandas", "scipy"}
+    assert "vqf" in modules

@@ -14,15 +14,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples, sensor_columns
+
+if TYPE_CHECKING:  # pandas reads and writes CSV only; Parquet recordings never import it
+    import pandas as pd
 
 __all__ = [
     "FileFormat",
@@ -109,6 +111,8 @@ def _column(frame: pd.DataFrame, name: str, first_row: int) -> FloatArray:
     series = frame[name]
     if series.dtype.kind in "fiu":
         return series.to_numpy(dtype=np.float64)
+    import pandas as pd
+
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(np.isnan(values) & series.notna().to_numpy())
     if bad.size:
@@ -121,6 +125,8 @@ def _column(frame: pd.DataFrame, name: str, first_row: int) -> FloatArray:
 def _csv_blocks(
     path: Path, sensors: tuple[str, ...], mags: dict[str, bool], chunk_rows: int
 ) -> Iterator[tuple[Recording, int]]:
+    import pandas as pd
+
     row = 1
     with path.open("rb") as fh:
         for frame in pd.read_csv(fh, chunksize=chunk_rows, encoding="utf-8-sig"):
@@ -139,12 +145,21 @@ def _parquet_blocks(
     # one row group at a time, unthreaded: a reader over the whole file keeps decoded groups
     for group in range(pf.metadata.num_row_groups):
         for batch in pf.iter_batches(batch_size=chunk_rows, row_groups=[group], use_threads=False):
-            cols = {
-                name: batch.column(i).to_numpy(zero_copy_only=False).astype(np.float64)
-                for i, name in enumerate(batch.schema.names)
-            }
+            cols = {name: _floats(batch.column(i)) for i, name in enumerate(batch.schema.names)}
             yield _to_recording(cols, sensors, mags, row), row - 1 + batch.num_rows
             row += batch.num_rows
+
+
+def _floats(column: pa.Array) -> FloatArray:
+    """A Parquet column as float64: a view of Arrow's buffer when it is float64 without nulls.
+
+    Stacking into (N, 3) arrays is then the one copy a sample takes on its way to the filters.
+    Other columns (nulls, integers, float32) are converted, nulls becoming NaN.
+    """
+    if column.type == pa.float64() and column.null_count == 0:
+        data = column.buffers()[1]
+        return np.frombuffer(data, dtype=np.float64, count=len(column), offset=8 * column.offset)
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def open_recording(
@@ -173,6 +188,8 @@ def open_recording(
         sensors, mags = _layout(list(pf.schema_arrow.names), p)
         blocks = _parquet_blocks(pf, sensors, mags, chunk_rows)
         return RecordingFile(p, sensors, mags, pf.metadata.num_rows, blocks)
+    import pandas as pd
+
     try:
         header = pd.read_csv(p, nrows=0, encoding="utf-8-sig").columns.tolist()
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -216,6 +233,8 @@ def _mag(rec: Recording, name: str) -> FloatArray:
 
 def read_xsens_dot(path: Path, sensor_name: str = "lumbar") -> Recording:
     """Convert an Xsens DOT app CSV export (one sensor) into a canonical recording."""
+    import pandas as pd
+
     lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     header_at = next((i for i, line in enumerate(lines) if line.startswith("PacketCounter")), None)
     if header_at is None:
@@ -244,15 +263,21 @@ def read_xsens_dot(path: Path, sensor_name: str = "lumbar") -> Recording:
 def write_recording(rec: Recording, path: str | Path) -> None:
     """Write a canonical recording: Parquet for ``.parquet``, CSV otherwise."""
     p = Path(path)
-    table = pa.table(rec.columns())
     if p.suffix.lower() == ".parquet":
-        pq.write_table(table, p, row_group_size=CHUNK_ROWS)  # snappy: quick to read
+        # no dictionary: sensor floats hardly repeat, so dictionary pages only cost space and
+        # decoding time; snappy is quick to read
+        table = pa.table(rec.columns())
+        pq.write_table(table, p, row_group_size=CHUNK_ROWS, use_dictionary=False)
     else:
+        import pandas as pd
+
         pd.DataFrame(rec.columns()).to_csv(p, index=False, float_format="%.9g")
 
 
 def write_angles(t: FloatArray, angles_deg: FloatArray, path: str | Path) -> None:
     """Angle file: CSV ``t,flexion_deg,lateral_deg,rotation_deg`` (DESIGN.md section 3)."""
+    import pandas as pd
+
     frame = pd.DataFrame(
         {
             "t": t,
@@ -266,5 +291,7 @@ def write_angles(t: FloatArray, angles_deg: FloatArray, path: str | Path) -> Non
 
 def write_orientation(t: FloatArray, q: FloatArray, path: str | Path) -> None:
     """Orientation file: CSV ``t,w,x,y,z``, sensor-to-earth unit quaternions, earth z up."""
+    import pandas as pd
+
     frame = pd.DataFrame({"t": t, "w": q[:, 0], "x": q[:, 1], "y": q[:, 2], "z": q[:, 3]})
     frame.to_csv(Path(path), index=False, float_format="%.8f")

@@ -14,7 +14,6 @@ from itertools import pairwise
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from scipy import signal
 
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors import quaternions as quat
@@ -26,6 +25,7 @@ from spinecoach.sensors.quality import HoldTracker, Quality
 from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples
 from spinecoach.sensors.repetitions import Movement, RepetitionTracker, RepSet
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
+from spinecoach.sensors.smoothing import ExponentialSmoother, LowPass
 from spinecoach.sensors.sway import Sway, SwayTracker
 from spinecoach.sensors.validation import (
     Gap,
@@ -76,24 +76,8 @@ class _Filters:
     """Causal low-pass states for the angles and the angular rate, carried across blocks."""
 
     def __init__(self, settings: SensorSettings, rate: float) -> None:
-        self.sos = signal.butter(2, settings.lowpass_hz, fs=rate, output="sos")
-        self.zi: FloatArray | None = None
-        alpha = 1.0 / (1.0 + RATE_SMOOTHING_S * rate)
-        self.rate_b = np.array([alpha])
-        self.rate_a = np.array([1.0, alpha - 1.0])
-        self.rate_zi: FloatArray | None = None
-
-    def angles(self, x: FloatArray) -> FloatArray:
-        if self.zi is None:
-            self.zi = signal.sosfilt_zi(self.sos)[:, :, None] * x[0][None, None, :]
-        out, self.zi = signal.sosfilt(self.sos, x, axis=0, zi=self.zi)
-        return np.asarray(out)
-
-    def rate(self, x: FloatArray) -> FloatArray:
-        if self.rate_zi is None:
-            self.rate_zi = np.array([x[0] * (1.0 - self.rate_b[0])])  # at rest on x[0]
-        out, self.rate_zi = signal.lfilter(self.rate_b, self.rate_a, x, zi=self.rate_zi)
-        return np.asarray(out)
+        self.angles = LowPass(settings.lowpass_hz, rate)
+        self.rate = ExponentialSmoother(1.0 / (1.0 + RATE_SMOOTHING_S * rate))
 
 
 class LumbarMonitor:
