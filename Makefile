@@ -41,7 +41,8 @@ fmt: $(STAMP)
 	$(RUN)/ruff format src tests bench
 	$(RUN)/ruff check --fix src tests bench
 
-bench: $(STAMP)
+bench: bytecode
+	$(RUN)/python bench/startup.py
 	$(RUN)/python bench/prescribe.py
 	$(RUN)/python bench/sensors.py
 
