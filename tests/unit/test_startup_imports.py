@@ -61,11 +61,12 @@ def test_help_still_lists_every_command() -> None:
         assert f"  {command} " in done.stdout
 
 
-def test_sensors_analyze_of_parquet_imports_neither_scipy_nor_pandas(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_sensors_analyze_imports_neither_scipy_nor_pandas(tmp_path: Path, suffix: str) -> None:
     from spinecoach.sensors.files import write_recording
     from spinecoach.simulate.recording import simulate_recording
 
-    path = tmp_path / "minute.parquet"
+    path = tmp_path / f"minute{suffix}"
     write_recording(simulate_recording("day", seconds=60.0, seed=3).recording, path)
     modules = _imported("sensors", "analyze", str(path), "--json")
     assert not modules & {"pandas", "scipy"}

@@ -122,20 +122,87 @@ def _column(frame: pd.DataFrame, name: str, first_row: int) -> FloatArray:
     return values
 
 
-def _csv_blocks(
-    path: Path, sensors: tuple[str, ...], mags: dict[str, bool], chunk_rows: int
+def _csv_blocks_pandas(
+    path: Path, sensors: tuple[str, ...], mags: dict[str, bool], chunk_rows: int, row: int = 1
 ) -> Iterator[tuple[Recording, int]]:
+    """pandas' reader, from data row ``row`` on: for any file the fast reader does not take."""
     import pandas as pd
 
-    row = 1
+    skip = range(1, row)  # data rows before ``row`` (line 0 is the header)
     with path.open("rb") as fh:
-        for frame in pd.read_csv(fh, chunksize=chunk_rows, encoding="utf-8-sig"):
+        for frame in pd.read_csv(fh, chunksize=chunk_rows, encoding="utf-8-sig", skiprows=skip):
             if frame.empty:
                 continue
             frame.columns = [str(c).strip() for c in frame.columns]
             cols = {c: _column(frame, c, row) for c in frame.columns}
             yield _to_recording(cols, sensors, mags, row), fh.tell()
             row += len(frame)
+
+
+def _csv_blocks(
+    path: Path, names: list[str], layout: tuple[tuple[str, ...], dict[str, bool]], chunk_rows: int
+) -> Iterator[tuple[Recording, int]]:
+    """Arrow's streaming CSV reader (no pandas to import), every column parsed as float64.
+
+    A value it cannot parse as a number (or a ragged row) hands over to pandas' reader from the
+    first row not yet yielded, which reads the file as before and names the row and column.
+    """
+    import pyarrow.csv as pa_csv
+
+    sensors, mags = layout
+    convert = pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.float64()))
+    row = 1  # data row number of the next sample to yield
+    buffered: list[dict[str, FloatArray]] = []
+    rows = 0
+    with path.open("rb") as fh:
+        try:
+            reader = pa_csv.open_csv(
+                fh, read_options=pa_csv.ReadOptions(use_threads=False), convert_options=convert
+            )
+            for batch in reader:
+                buffered.append({n.strip(): _floats(batch.column(i)) for i, n in enumerate(names)})
+                rows += batch.num_rows
+                while rows >= chunk_rows:
+                    cols, buffered, rows = _cut(buffered, chunk_rows, rows)
+                    yield _to_recording(cols, sensors, mags, row), fh.tell()
+                    row += chunk_rows
+        except pa.ArrowInvalid:
+            yield from _csv_blocks_pandas(path, sensors, mags, chunk_rows, row)
+            return
+        if rows:
+            cols, buffered, rows = _cut(buffered, rows, rows)
+            yield _to_recording(cols, sensors, mags, row), fh.tell()
+
+
+def _cut(
+    parts: list[dict[str, FloatArray]], n: int, total: int
+) -> tuple[dict[str, FloatArray], list[dict[str, FloatArray]], int]:
+    """The first ``n`` rows of the buffered column parts, and the rest."""
+    joined = {
+        c: np.concatenate([p[c] for p in parts]) if len(parts) > 1 else parts[0][c]
+        for c in parts[0]
+    }
+    head = {c: v[:n] for c, v in joined.items()}
+    rest = [{c: v[n:] for c, v in joined.items()}] if total > n else []
+    return head, rest, total - n
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The header's column names as written, when the fast reader can take the file: the first
+    line, names unique after stripping spaces and none empty; otherwise None."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            first = next(csv.reader(fh), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if not first:
+        return None
+    stripped = [n.strip() for n in first]
+    if "" in stripped or len(set(stripped)) != len(stripped):
+        return None
+    return first
 
 
 def _parquet_blocks(
@@ -188,16 +255,20 @@ def open_recording(
         sensors, mags = _layout(list(pf.schema_arrow.names), p)
         blocks = _parquet_blocks(pf, sensors, mags, chunk_rows)
         return RecordingFile(p, sensors, mags, pf.metadata.num_rows, blocks)
-    import pandas as pd
+    header = _csv_header(p)
+    if header is None:  # unusual files: pandas reads and judges them, as it always did
+        import pandas as pd
 
-    try:
-        header = pd.read_csv(p, nrows=0, encoding="utf-8-sig").columns.tolist()
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SensorDataError(f"{p}: not a readable CSV file ({type(exc).__name__})") from None
-    sensors, mags = _layout([str(c).strip() for c in header], p)
-    return RecordingFile(
-        p, sensors, mags, p.stat().st_size, _csv_blocks(p, sensors, mags, chunk_rows)
-    )
+        try:
+            header = pd.read_csv(p, nrows=0, encoding="utf-8-sig").columns.tolist()
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise SensorDataError(f"{p}: not a readable CSV file ({type(exc).__name__})") from None
+        sensors, mags = _layout([str(c).strip() for c in header], p)
+        blocks = _csv_blocks_pandas(p, sensors, mags, chunk_rows)
+    else:
+        sensors, mags = _layout([c.strip() for c in header], p)
+        blocks = _csv_blocks(p, header, (sensors, mags), chunk_rows)
+    return RecordingFile(p, sensors, mags, p.stat().st_size, blocks)
 
 
 def read_recording(
