@@ -21,9 +21,11 @@ from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
 __all__ = ["PARALLEL_MIN_ROWS", "analyze_file"]
 
-PARALLEL_MIN_ROWS = 360_000
-"""Rows (1 h at 100 Hz) from which ``parallel=None`` orients in worker processes: below it,
-starting the workers costs about what they save (measured with bench/sensors.py)."""
+PARALLEL_MIN_ROWS = 720_000
+"""Rows (2 h at 100 Hz) from which ``parallel=None`` orients in worker processes. Below it the
+saving is small: vqf takes about 0.4 µs a sample per sensor on the development machine, so two
+hours of one sensor is about 0.3 s, while starting the workers costs 0.1-0.3 s (more the
+first time, when the fork server starts)."""
 CSV_BYTES_PER_ROW = 150
 """Rough size of one two-sensor CSV row, to judge a CSV file's length before reading it."""
 
@@ -48,6 +50,10 @@ def analyze_file(
     (None: workers from :data:`PARALLEL_MIN_ROWS` rows). ``progress(done, size)`` is called
     after each block (``size`` in rows for Parquet, bytes for CSV). ``angles(t, angles_deg)``
     receives the angle series (s; flexion, lateral, rotation in deg) at the end, when given.
+
+    Workers are forked from a fork server, never from the caller, so a caller with threads (a
+    web server) is safe; a script that runs this with workers needs the usual
+    ``if __name__ == "__main__":`` guard, as for any multiprocessing.
     """
     cal = (
         read_recording(calibration, file_format, sensor_name)
