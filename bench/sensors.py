@@ -39,10 +39,11 @@ ANALYZE = """
 import sys, time
 t0 = time.perf_counter()
 from spinecoach.sensors.file_analysis import analyze_file
+from spinecoach.sensors.orientation_workers import worker_cpu_seconds
 result = analyze_file(sys.argv[1], parallel={parallel})
 inside = time.perf_counter() - t0
 hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM")]
-print(inside, result.samples, hwm[0].split()[1])
+print(inside, result.samples, hwm[0].split()[1], time.process_time() + worker_cpu_seconds())
 """
 BASELINE = """
 import sys, time
@@ -58,7 +59,7 @@ for block, _ in source.blocks():
     rows += len(block)
 inside = time.perf_counter() - t0
 hwm = [line for line in open("/proc/self/status") if line.startswith("VmHWM")]
-print(inside, rows, hwm[0].split()[1])
+print(inside, rows, hwm[0].split()[1], time.process_time())
 """
 IMPORT_OURS = "import spinecoach.cli, spinecoach.commands.sensors, spinecoach.sensors.file_analysis"
 IMPORT_PEER = "import numpy, pyarrow.parquet, vqf"
@@ -66,7 +67,8 @@ BASELINE_NAME = "block-wise read + vqf on both sensors, one process"
 
 
 class Run:
-    """One fresh process: wall seconds around it, and what it printed (inside s, rows, KB)."""
+    """One fresh process: wall seconds around it, CPU seconds (its own, or as it reports them
+    with its orientation workers'), and what it printed (inside s, rows, peak kB)."""
 
     def __init__(self, argv: list[str]) -> None:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,8 +80,11 @@ class Run:
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv[:3])} failed: {done.stderr[-600:]}")
         fields = done.stdout.split()
-        self.inside = float(fields[0]) if len(fields) == 3 else self.wall
-        self.peak_mb = float(fields[2]) / 1024 if len(fields) == 3 else 0.0
+        timed = len(fields) == 4  # inside s, rows, VmHWM kB, CPU s (workers included)
+        self.inside = float(fields[0]) if timed else self.wall
+        self.peak_mb = float(fields[2]) / 1024 if timed else 0.0
+        if timed:
+            self.cpu = float(fields[3])
 
 
 def interleaved(cases: dict[str, list[str]], repeats: int) -> dict[str, list[Run]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import time
 from collections import deque
 from multiprocessing.connection import Connection
 from typing import Any
@@ -25,13 +26,22 @@ import numpy as np
 from spinecoach.sensors.orientation import OrientationFilter
 from spinecoach.sensors.recording import FloatArray, SensorSamples
 
-__all__ = ["SLOTS", "OrientationWorkers", "RemoteOrientation"]
+__all__ = ["SLOTS", "OrientationWorkers", "RemoteOrientation", "worker_cpu_seconds"]
 
 SLOTS = 3
 """Buffers per worker: one being filtered, one filled ahead, one being read back."""
 START_METHOD = "forkserver"
 """Workers are forked from a clean server process, never from the caller (which may run threads
 of a web server or of Arrow, unsafe to fork); the server preloads this module once."""
+
+
+_closed_workers_cpu_s = [0.0]
+
+
+def worker_cpu_seconds() -> float:
+    """CPU seconds used by the orientation workers that this process has closed so far (the
+    operating system counts them under the fork server, not under this process)."""
+    return _closed_workers_cpu_s[0]
 
 
 def _serve(conn: Connection, buffers: tuple[Any, Any], capacity: int, filter_args: Any) -> None:
@@ -49,6 +59,7 @@ def _serve(conn: Connection, buffers: tuple[Any, Any], capacity: int, filter_arg
         gyr, acc, mag = inputs[slot, 0, :n], inputs[slot, 1, :n], inputs[slot, 2, :n]
         outputs[slot, :n] = orientation.update(gyr, acc, mag if with_mag else None)
         conn.send(slot)
+    conn.send(time.process_time())  # the worker's CPU seconds, for the caller's accounting
     conn.close()
 
 
@@ -173,8 +184,13 @@ class RemoteOrientation:
     def close(self) -> None:
         """Stop the worker (it finishes the slot in hand) and wait for it."""
         if self._process.is_alive():
-            with contextlib.suppress(OSError):  # a worker that died has closed its end
+            with contextlib.suppress(OSError, EOFError):  # a worker that died closed its end
                 self._conn.send(None)
+                while self._conn.poll(5):  # slots still in flight answer first
+                    answer = self._conn.recv()
+                    if isinstance(answer, float):
+                        _closed_workers_cpu_s[0] += answer
+                        break
             self._process.join(timeout=5)
         if self._process.is_alive():  # pragma: no cover - a stuck worker
             self._process.terminate()

@@ -77,3 +77,13 @@ def test_parallel_by_length_is_off_for_a_short_file(tmp_path: Path) -> None:
     path = tmp_path / "minute.csv"
     write_recording(simulate_recording("day", seconds=60, seed=1).recording, path)
     assert analyze_file(path).samples == analyze_file(path, parallel=True).samples == 6000
+
+
+def test_workers_report_their_cpu_time(tmp_path: Path) -> None:
+    from spinecoach.sensors.orientation_workers import worker_cpu_seconds
+
+    path = tmp_path / "bends.parquet"
+    write_recording(simulate_recording("forward-bends", seed=4).recording, path)
+    before = worker_cpu_seconds()
+    analyze_file(path, parallel=True)
+    assert worker_cpu_seconds() > before
