@@ -74,9 +74,14 @@ def test_bad_data_in_a_later_block_is_named_and_the_workers_stop(tmp_path: Path)
 
 
 def test_parallel_by_length_is_off_for_a_short_file(tmp_path: Path) -> None:
+    from spinecoach.sensors.orientation_workers import worker_cpu_seconds
+
     path = tmp_path / "minute.csv"
     write_recording(simulate_recording("day", seconds=60, seed=1).recording, path)
-    assert analyze_file(path).samples == analyze_file(path, parallel=True).samples == 6000
+    before = worker_cpu_seconds()
+    assert analyze_file(path).samples == 6000
+    assert worker_cpu_seconds() == before  # no workers were started
+    assert analyze_file(path, parallel=True).samples == 6000
 
 
 def test_workers_report_their_cpu_time(tmp_path: Path) -> None:
