@@ -74,6 +74,7 @@ class RemoteOrientation:
     ) -> None:
         self.name = name
         self.capacity = capacity
+        self.use_mag = use_mag
         self._inputs_raw = context.RawArray("d", SLOTS * 3 * capacity * 3)
         self._outputs_raw = context.RawArray("d", SLOTS * capacity * 4)
         self._inputs = np.frombuffer(self._inputs_raw, dtype=np.float64).reshape(
@@ -108,9 +109,10 @@ class RemoteOrientation:
             n = len(piece)
             self._inputs[slot, 0, :n] = piece.gyr
             self._inputs[slot, 1, :n] = piece.acc
-            if piece.mag is not None:
+            with_mag = self.use_mag and piece.mag is not None  # 6D filters ignore the field
+            if with_mag:
                 self._inputs[slot, 2, :n] = piece.mag
-            self._conn.send((slot, n, piece.mag is not None))
+            self._conn.send((slot, n, with_mag))
             self._in_flight.append((slot, n))
             self._sent.append(piece.gyr)
             self._ahead += n
