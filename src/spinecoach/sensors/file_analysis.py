@@ -4,7 +4,7 @@ This is the entry point for whole files (the ``sensors analyze`` command, an upl
 clinic service, each recording of a cohort). Memory stays flat with the recording's length:
 blocks are read, analysed and dropped. For long recordings each sensor's orientation runs in
 a worker process of its own (:mod:`spinecoach.sensors.orientation_workers`) while this process
-reads and analyses, one block ahead; the result is identical to the single-process run.
+reads and analyses, a few blocks ahead; the result is identical to the single-process run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from spinecoach.sensors.files import CHUNK_ROWS, FileFormat, open_recording, read_recording
 from spinecoach.sensors.monitor import Analysis, LumbarMonitor
-from spinecoach.sensors.orientation_workers import OrientationWorkers
+from spinecoach.sensors.orientation_workers import AHEAD_BLOCKS, OrientationWorkers
 from spinecoach.sensors.recording import FloatArray, Recording
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
@@ -75,23 +75,23 @@ def analyze_file(
     else:
         with OrientationWorkers(max(chunk_rows, 1)) as workers:
             monitor = LumbarMonitor(settings, cal, keep_angles=keep, orientation=workers)
-            _feed_one_block_ahead(monitor, workers, source.blocks(), source.size, progress)
+            _feed_blocks_ahead(monitor, workers, source.blocks(), source.size, progress)
     result = monitor.finish()
     if angles is not None:
         angles(*monitor.angles())
     return result
 
 
-def _feed_one_block_ahead(
+def _feed_blocks_ahead(
     monitor: LumbarMonitor,
     workers: OrientationWorkers,
     blocks: Iterator[tuple[Recording, int]],
     size: int,
     progress: Callable[[int, int], None] | None,
 ) -> None:
-    """Read block k+1 and send it to the workers before analysing block k, so that they
-    orient it meanwhile. Blocks are sent in order, each once, and only after the monitor has
-    made its filters (it orients what it buffered for calibration itself)."""
+    """Read blocks k+1..k+AHEAD_BLOCKS and send them to the workers before analysing block k,
+    so that they orient them meanwhile. Blocks are sent in order, each once, and only after
+    the monitor has made its filters (it orients what it buffered for calibration itself)."""
     waiting: deque[tuple[Recording, int]] = deque()
     sent = 0  # how many of the waiting blocks the workers have
     for item in blocks:
@@ -100,9 +100,9 @@ def _feed_one_block_ahead(
             for block, _ in list(waiting)[sent:]:
                 workers.submit(dict(block.sensors))
             sent = len(waiting)
-        if len(waiting) > 1:
+        if len(waiting) > AHEAD_BLOCKS:
             _feed(monitor, waiting, progress, size)
-            sent = max(sent - 1, 0)
+            sent = max(sent - 1, 0)  # the block just fed had been sent, if any had
     while waiting:
         _feed(monitor, waiting, progress, size)
 
