@@ -248,7 +248,7 @@ def main() -> None:
                 "peer_name": f"the same for {args.hours / 8:g} h",
                 "peer": round(peak_eighth, 1),
                 "ratio": round(peak_day / peak_eighth, 2),
-                "note": "main process VmHWM (each worker holds its shared buffers, about 40 MB)",
+                "note": "main process VmHWM; each worker adds its shared buffers (about 60 MB in 6D)",
             }
         )
         n = int(args.hours * 3600 * 100)
