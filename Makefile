@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test check fmt bench clean setup
+.PHONY: run test check fmt bench clean setup bytecode
 
 setup: $(STAMP)
 
@@ -16,14 +16,20 @@ setup: $(STAMP)
 	$(PYTHON) -m venv .tools
 	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
-$(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --python $(PYTHON)
+# Bytecode is compiled here, once: the environment may set PYTHONDONTWRITEBYTECODE, and
+# without cached bytecode every command recompiles numpy, pydantic and the rest on start-up.
+$(STAMP): pyproject.toml uv.lock Makefile | $(UV)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $(STAMP)
 
-run: $(STAMP)
+# The package's own modules: compileall rewrites only what changed since the last run.
+bytecode: $(STAMP)
+	@$(RUN)/python -m compileall -q src
+
+run: bytecode
 	$(RUN)/spinecoach demo
 
-test: $(STAMP)
+test: bytecode
 	$(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 check: $(STAMP)
@@ -35,7 +41,8 @@ fmt: $(STAMP)
 	$(RUN)/ruff format src tests bench
 	$(RUN)/ruff check --fix src tests bench
 
-bench: $(STAMP)
+bench: bytecode
+	$(RUN)/python bench/startup.py
 	$(RUN)/python bench/prescribe.py
 	$(RUN)/python bench/sensors.py
 

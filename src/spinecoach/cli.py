@@ -38,11 +38,42 @@ _COMMAND_MODULES = (
     "spinecoach.commands.sensors",
     "spinecoach.commands.outcomes",
     "spinecoach.commands.demo",
+    "spinecoach.commands.version",
 )
 
+# Start-up: a run imports only the modules that define its command (a group's subcommands may
+# come from several). A command missing here, help and unknown commands import every module.
+_MODULES_OF_COMMAND = {
+    "schema": ("schema",),
+    "score": ("clinical",),
+    "assess": ("clinical",),
+    "catalogue": ("catalogue",),
+    "prescribe": ("prescription",),
+    "adapt": ("adaptation",),
+    "outcomes": ("outcomes",),
+    "sensors": ("sensors",),
+    "simulate": ("simulation", "clinical", "adaptation", "sensors"),
+    "demo": ("demo",),
+    "version": ("version",),
+}
+_registered: set[str] = set()
 
-def _register_commands() -> None:
-    for name in _COMMAND_MODULES:
+
+@app.callback()
+def _group() -> None:
+    # keeps `spinecoach` a group of commands even when a run registers only one of them
+    pass
+
+
+def _register_commands(args: list[str]) -> None:
+    """Import and register the command modules that ``args`` needs (each module once)."""
+    command = next((a for a in args if not a.startswith("-")), "")
+    wanted = _MODULES_OF_COMMAND.get(command)
+    names = [f"spinecoach.commands.{m}" for m in wanted] if wanted else _COMMAND_MODULES
+    for name in names:
+        if name in _registered:
+            continue
+        _registered.add(name)
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -52,14 +83,13 @@ def _register_commands() -> None:
         module.register(app)
 
 
-_register_commands()
-
 EXIT_USAGE = 2
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the process exit code (0 ok, 2 bad input, 1 internal error)."""
     args = sys.argv[1:] if argv is None else argv
+    _register_commands(args)
     try:
         result = app(args=args, prog_name="spinecoach", standalone_mode=False)
     except SpinecoachError as exc:

@@ -159,15 +159,15 @@ def test_progress_bar_only_for_long_files_on_a_terminal(
 ) -> None:
     from spinecoach.commands import sensors as cmd
 
-    with cmd._progress(10, "analysing big.parquet", file_bytes=10**9) as advance:
-        advance(5)  # stderr is not a terminal under pytest: nothing is drawn
+    with cmd._progress("analysing big.parquet", file_bytes=10**9) as advance:
+        advance(5, 10)  # stderr is not a terminal under pytest: nothing is drawn
     assert capsys.readouterr().err == ""
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    with cmd._progress(10, "analysing small.csv", file_bytes=1000) as advance:
-        advance(5)
+    with cmd._progress("analysing small.csv", file_bytes=1000) as advance:
+        advance(5, 10)
     assert capsys.readouterr().err == ""
-    with cmd._progress(10, "analysing big.parquet", file_bytes=10**9) as advance:
-        advance(10)
+    with cmd._progress("analysing big.parquet", file_bytes=10**9) as advance:
+        advance(10, 10)
     assert "analysing big.parquet" in capsys.readouterr().err
 
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from pydantic import BaseModel
 
@@ -34,7 +33,6 @@ from spinecoach.commands.simulation import simulate_app
 from spinecoach.documents import dump_json, load_document
 from spinecoach.errors import InputError, UnknownItemError
 from spinecoach.outputs import write_text_output
-from spinecoach.simulate import random_intakes
 
 __all__ = [
     "parse_answers",
@@ -309,6 +307,10 @@ def register(app: typer.Typer) -> None:
         json_flag: JsonOption = None,
     ) -> None:
         """Synthetic, clinically plausible intakes (a list, or one file each with --out)."""
+        import numpy as np  # here, not at the top: `score` and `assess` start without numpy
+
+        from spinecoach.simulate import random_intakes
+
         rng = np.random.default_rng(seed)
         intakes = random_intakes(rng, count, red_flag_rate=red_flag_rate)
         if out is not None:

@@ -98,8 +98,3 @@ def register(app: typer.Typer) -> None:
         console.rule(f"[bold]4. A simulated {weeks}-week course")
         course = run_course(value, weeks=weeks, seed=seed, catalogue=catalogue)
         console.print(render_course(course), markup=False)
-
-    @app.command()
-    def version() -> None:
-        """Print the spinecoach version."""
-        typer.echo(spinecoach.__version__)

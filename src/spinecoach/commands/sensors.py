@@ -49,17 +49,20 @@ def _file_format(value: str) -> Any:
 
 
 @contextmanager
-def _progress(total: int, label: str, file_bytes: int) -> Iterator[Any]:
-    """A Rich progress bar on stderr when it is a terminal and the file is long; else a no-op."""
+def _progress(label: str, file_bytes: int) -> Iterator[Any]:
+    """A Rich progress bar on stderr when it is a terminal and the file is long; else a no-op.
+
+    Yields ``advance(done, total)``.
+    """
     if not sys.stderr.isatty() or file_bytes < PROGRESS_MIN_BYTES:
-        yield lambda done: None
+        yield lambda done, total: None
         return
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda done: bar.update(task, completed=done)
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
 def _settings(path: Path | None) -> Any:
@@ -130,24 +133,28 @@ def register(app: typer.Typer) -> None:
         json_flag: JsonOption = None,
     ) -> None:
         """Lumbar angles, posture, ROM, reps, hold quality and sway of a recording."""
-        from spinecoach.sensors.files import open_recording, read_recording, write_angles
-        from spinecoach.sensors.monitor import LumbarMonitor
+        from spinecoach.sensors.file_analysis import analyze_file
+        from spinecoach.sensors.files import write_angles
 
-        fmt = _file_format(file_format)
-        cal = read_recording(calibration, fmt, sensor_name) if calibration else None
-        source = open_recording(recording, fmt, sensor_name=sensor_name)
-        settings = _settings(settings_file)
-        monitor = LumbarMonitor(settings, calibration=cal, keep_angles=angles_out is not None)
-        label = f"analysing {recording.name}"
-        with _progress(source.size, label, recording.stat().st_size) as advance:
-            for block, done in source.blocks():
-                monitor.feed(block)
-                advance(done)
-        result = monitor.finish()
-        if angles_out is not None:
-            t, angles = monitor.angles()
+        def angles_file(t: Any, angles: Any) -> None:
+            assert angles_out is not None
             with atomic_output(angles_out, "--angles-out") as partial:
                 write_angles(t, angles, partial)
+
+        fmt = _file_format(file_format)
+        settings = _settings(settings_file)
+        label = f"analysing {recording.name}"
+        file_bytes = recording.stat().st_size if recording.is_file() else 0
+        with _progress(label, file_bytes) as advance:
+            result = analyze_file(
+                recording,
+                settings,
+                calibration=calibration,
+                file_format=fmt,
+                sensor_name=sensor_name,
+                progress=advance,
+                angles=angles_file if angles_out is not None else None,
+            )
         emit(result, lambda: _analyze_text(result), json_flag)
 
     @sensors_app.command("orient")

@@ -2,7 +2,8 @@
 ROM, repetitions, hold quality and sway, in batch for files and streaming for live feedback.
 
 Everything here is pure numpy over in-memory recordings, except :mod:`spinecoach.sensors.files`,
-the only module that reads or writes files.
+the only module that reads or writes files, and :mod:`spinecoach.sensors.file_analysis`, which
+analyses a file through it (with :mod:`spinecoach.sensors.orientation_workers` for long ones).
 """
 
 from __future__ import annotations

@@ -14,15 +14,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples, sensor_columns
+
+if TYPE_CHECKING:  # pandas reads and writes CSV only; Parquet recordings never import it
+    import pandas as pd
 
 __all__ = [
     "FileFormat",
@@ -109,6 +111,8 @@ def _column(frame: pd.DataFrame, name: str, first_row: int) -> FloatArray:
     series = frame[name]
     if series.dtype.kind in "fiu":
         return series.to_numpy(dtype=np.float64)
+    import pandas as pd
+
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=np.float64)
     bad = np.flatnonzero(np.isnan(values) & series.notna().to_numpy())
     if bad.size:
@@ -118,18 +122,87 @@ def _column(frame: pd.DataFrame, name: str, first_row: int) -> FloatArray:
     return values
 
 
-def _csv_blocks(
-    path: Path, sensors: tuple[str, ...], mags: dict[str, bool], chunk_rows: int
+def _csv_blocks_pandas(
+    path: Path, sensors: tuple[str, ...], mags: dict[str, bool], chunk_rows: int, row: int = 1
 ) -> Iterator[tuple[Recording, int]]:
-    row = 1
+    """pandas' reader, from data row ``row`` on: for any file the fast reader does not take."""
+    import pandas as pd
+
+    skip = range(1, row)  # data rows before ``row`` (line 0 is the header)
     with path.open("rb") as fh:
-        for frame in pd.read_csv(fh, chunksize=chunk_rows, encoding="utf-8-sig"):
+        for frame in pd.read_csv(fh, chunksize=chunk_rows, encoding="utf-8-sig", skiprows=skip):
             if frame.empty:
                 continue
             frame.columns = [str(c).strip() for c in frame.columns]
             cols = {c: _column(frame, c, row) for c in frame.columns}
             yield _to_recording(cols, sensors, mags, row), fh.tell()
             row += len(frame)
+
+
+def _csv_blocks(
+    path: Path, names: list[str], layout: tuple[tuple[str, ...], dict[str, bool]], chunk_rows: int
+) -> Iterator[tuple[Recording, int]]:
+    """Arrow's streaming CSV reader (no pandas to import), every column parsed as float64.
+
+    A value it cannot parse as a number (or a ragged row) hands over to pandas' reader from the
+    first row not yet yielded, which reads the file as before and names the row and column.
+    """
+    import pyarrow.csv as pa_csv
+
+    sensors, mags = layout
+    convert = pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.float64()))
+    row = 1  # data row number of the next sample to yield
+    buffered: list[dict[str, FloatArray]] = []
+    rows = 0
+    with path.open("rb") as fh:
+        try:
+            reader = pa_csv.open_csv(
+                fh, read_options=pa_csv.ReadOptions(use_threads=False), convert_options=convert
+            )
+            for batch in reader:
+                buffered.append({n.strip(): _floats(batch.column(i)) for i, n in enumerate(names)})
+                rows += batch.num_rows
+                while rows >= chunk_rows:
+                    cols, buffered, rows = _cut(buffered, chunk_rows, rows)
+                    yield _to_recording(cols, sensors, mags, row), fh.tell()
+                    row += chunk_rows
+        except pa.ArrowInvalid:
+            yield from _csv_blocks_pandas(path, sensors, mags, chunk_rows, row)
+            return
+        if rows:
+            cols, buffered, rows = _cut(buffered, rows, rows)
+            yield _to_recording(cols, sensors, mags, row), fh.tell()
+
+
+def _cut(
+    parts: list[dict[str, FloatArray]], n: int, total: int
+) -> tuple[dict[str, FloatArray], list[dict[str, FloatArray]], int]:
+    """The first ``n`` rows of the buffered column parts, and the rest."""
+    joined = {
+        c: np.concatenate([p[c] for p in parts]) if len(parts) > 1 else parts[0][c]
+        for c in parts[0]
+    }
+    head = {c: v[:n] for c, v in joined.items()}
+    rest = [{c: v[n:] for c, v in joined.items()}] if total > n else []
+    return head, rest, total - n
+
+
+def _csv_header(path: Path) -> list[str] | None:
+    """The header's column names as written, when the fast reader can take the file: the first
+    line, names unique after stripping spaces and none empty; otherwise None."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            first = next(csv.reader(fh), None)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    if not first:
+        return None
+    stripped = [n.strip() for n in first]
+    if "" in stripped or len(set(stripped)) != len(stripped):
+        return None
+    return first
 
 
 def _parquet_blocks(
@@ -139,12 +212,21 @@ def _parquet_blocks(
     # one row group at a time, unthreaded: a reader over the whole file keeps decoded groups
     for group in range(pf.metadata.num_row_groups):
         for batch in pf.iter_batches(batch_size=chunk_rows, row_groups=[group], use_threads=False):
-            cols = {
-                name: batch.column(i).to_numpy(zero_copy_only=False).astype(np.float64)
-                for i, name in enumerate(batch.schema.names)
-            }
+            cols = {name: _floats(batch.column(i)) for i, name in enumerate(batch.schema.names)}
             yield _to_recording(cols, sensors, mags, row), row - 1 + batch.num_rows
             row += batch.num_rows
+
+
+def _floats(column: pa.Array) -> FloatArray:
+    """A Parquet column as float64: a view of Arrow's buffer when it is float64 without nulls.
+
+    Stacking into (N, 3) arrays is then the one copy a sample takes on its way to the filters.
+    Other columns (nulls, integers, float32) are converted, nulls becoming NaN.
+    """
+    if column.type == pa.float64() and column.null_count == 0:
+        data = column.buffers()[1]
+        return np.frombuffer(data, dtype=np.float64, count=len(column), offset=8 * column.offset)
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def open_recording(
@@ -173,14 +255,20 @@ def open_recording(
         sensors, mags = _layout(list(pf.schema_arrow.names), p)
         blocks = _parquet_blocks(pf, sensors, mags, chunk_rows)
         return RecordingFile(p, sensors, mags, pf.metadata.num_rows, blocks)
-    try:
-        header = pd.read_csv(p, nrows=0, encoding="utf-8-sig").columns.tolist()
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise SensorDataError(f"{p}: not a readable CSV file ({type(exc).__name__})") from None
-    sensors, mags = _layout([str(c).strip() for c in header], p)
-    return RecordingFile(
-        p, sensors, mags, p.stat().st_size, _csv_blocks(p, sensors, mags, chunk_rows)
-    )
+    header = _csv_header(p)
+    if header is None:  # unusual files: pandas reads and judges them, as it always did
+        import pandas as pd
+
+        try:
+            header = pd.read_csv(p, nrows=0, encoding="utf-8-sig").columns.tolist()
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise SensorDataError(f"{p}: not a readable CSV file ({type(exc).__name__})") from None
+        sensors, mags = _layout([str(c).strip() for c in header], p)
+        blocks = _csv_blocks_pandas(p, sensors, mags, chunk_rows)
+    else:
+        sensors, mags = _layout([c.strip() for c in header], p)
+        blocks = _csv_blocks(p, header, (sensors, mags), chunk_rows)
+    return RecordingFile(p, sensors, mags, p.stat().st_size, blocks)
 
 
 def read_recording(
@@ -216,6 +304,8 @@ def _mag(rec: Recording, name: str) -> FloatArray:
 
 def read_xsens_dot(path: Path, sensor_name: str = "lumbar") -> Recording:
     """Convert an Xsens DOT app CSV export (one sensor) into a canonical recording."""
+    import pandas as pd
+
     lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
     header_at = next((i for i, line in enumerate(lines) if line.startswith("PacketCounter")), None)
     if header_at is None:
@@ -244,15 +334,21 @@ def read_xsens_dot(path: Path, sensor_name: str = "lumbar") -> Recording:
 def write_recording(rec: Recording, path: str | Path) -> None:
     """Write a canonical recording: Parquet for ``.parquet``, CSV otherwise."""
     p = Path(path)
-    table = pa.table(rec.columns())
     if p.suffix.lower() == ".parquet":
-        pq.write_table(table, p, row_group_size=CHUNK_ROWS)  # snappy: quick to read
+        # no dictionary: sensor floats hardly repeat, so dictionary pages only cost space and
+        # decoding time; snappy is quick to read
+        table = pa.table(rec.columns())
+        pq.write_table(table, p, row_group_size=CHUNK_ROWS, use_dictionary=False)
     else:
+        import pandas as pd
+
         pd.DataFrame(rec.columns()).to_csv(p, index=False, float_format="%.9g")
 
 
 def write_angles(t: FloatArray, angles_deg: FloatArray, path: str | Path) -> None:
     """Angle file: CSV ``t,flexion_deg,lateral_deg,rotation_deg`` (DESIGN.md section 3)."""
+    import pandas as pd
+
     frame = pd.DataFrame(
         {
             "t": t,
@@ -266,5 +362,7 @@ def write_angles(t: FloatArray, angles_deg: FloatArray, path: str | Path) -> Non
 
 def write_orientation(t: FloatArray, q: FloatArray, path: str | Path) -> None:
     """Orientation file: CSV ``t,w,x,y,z``, sensor-to-earth unit quaternions, earth z up."""
+    import pandas as pd
+
     frame = pd.DataFrame({"t": t, "w": q[:, 0], "x": q[:, 1], "y": q[:, 2], "z": q[:, 3]})
     frame.to_csv(Path(path), index=False, float_format="%.8f")

@@ -9,12 +9,12 @@ asked, the angle arrays).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import pairwise
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict
-from scipy import signal
 
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors import quaternions as quat
@@ -26,6 +26,7 @@ from spinecoach.sensors.quality import HoldTracker, Quality
 from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples
 from spinecoach.sensors.repetitions import Movement, RepetitionTracker, RepSet
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
+from spinecoach.sensors.smoothing import ExponentialSmoother, LowPass
 from spinecoach.sensors.sway import Sway, SwayTracker
 from spinecoach.sensors.validation import (
     Gap,
@@ -33,7 +34,14 @@ from spinecoach.sensors.validation import (
     sample_rate_hz,
 )
 
-__all__ = ["Analysis", "LumbarMonitor", "Repetitions", "analyze"]
+__all__ = [
+    "Analysis",
+    "CausalOrientation",
+    "LumbarMonitor",
+    "OrientationFactory",
+    "Repetitions",
+    "analyze",
+]
 
 RATE_SMOOTHING_S = 0.5
 """Time constant (s) of the angular-rate smoothing used to find holds and quiet stance."""
@@ -72,28 +80,28 @@ class Analysis(BaseModel):
     warnings: list[str]
 
 
+class CausalOrientation(Protocol):
+    """A sensor's causal orientation filter: samples in, in order; quaternions (N, 4) out."""
+
+    def update(
+        self, gyr: FloatArray, acc: FloatArray, mag: FloatArray | None = None
+    ) -> FloatArray: ...
+
+
+OrientationFactory = Callable[[str, float, bool], CausalOrientation]
+"""Makes the filter of one sensor from its name, the sample rate (Hz) and whether to use mag."""
+
+
+def _local_filter(name: str, rate_hz: float, use_mag: bool) -> CausalOrientation:
+    return OrientationFilter(rate_hz, use_mag)
+
+
 class _Filters:
     """Causal low-pass states for the angles and the angular rate, carried across blocks."""
 
     def __init__(self, settings: SensorSettings, rate: float) -> None:
-        self.sos = signal.butter(2, settings.lowpass_hz, fs=rate, output="sos")
-        self.zi: FloatArray | None = None
-        alpha = 1.0 / (1.0 + RATE_SMOOTHING_S * rate)
-        self.rate_b = np.array([alpha])
-        self.rate_a = np.array([1.0, alpha - 1.0])
-        self.rate_zi: FloatArray | None = None
-
-    def angles(self, x: FloatArray) -> FloatArray:
-        if self.zi is None:
-            self.zi = signal.sosfilt_zi(self.sos)[:, :, None] * x[0][None, None, :]
-        out, self.zi = signal.sosfilt(self.sos, x, axis=0, zi=self.zi)
-        return np.asarray(out)
-
-    def rate(self, x: FloatArray) -> FloatArray:
-        if self.rate_zi is None:
-            self.rate_zi = np.array([x[0] * (1.0 - self.rate_b[0])])  # at rest on x[0]
-        out, self.rate_zi = signal.lfilter(self.rate_b, self.rate_a, x, zi=self.rate_zi)
-        return np.asarray(out)
+        self.angles = LowPass(settings.lowpass_hz, rate)
+        self.rate = ExponentialSmoother(1.0 / (1.0 + RATE_SMOOTHING_S * rate))
 
 
 class LumbarMonitor:
@@ -102,6 +110,9 @@ class LumbarMonitor:
     ``calibration``: a separate quiet-standing recording, used instead of the first seconds;
     the filters are run through it first, so it should directly precede the recording with the
     sensors still worn. ``keep_angles`` keeps t and the angles for an angle file.
+    ``orientation`` makes each sensor's causal filter (name, rate in Hz, use the magnetometer);
+    by default an :class:`OrientationFilter` here, in this process. Every sample of a sensor
+    passes through its filter once, in order.
     """
 
     def __init__(
@@ -109,10 +120,12 @@ class LumbarMonitor:
         settings: SensorSettings = DEFAULT_SETTINGS,
         calibration: Recording | None = None,
         keep_angles: bool = False,
+        orientation: OrientationFactory | None = None,
     ) -> None:
         self.s = settings
         self._cal_rec = calibration
         self.keep_angles = keep_angles
+        self._orientation = orientation or _local_filter
         self._pending: list[Recording] = []
         self._started = False
         self.warnings: list[str] = []
@@ -221,7 +234,7 @@ class LumbarMonitor:
             + ("; 9D needs every sensor's field trusted" if t.trusted else "")
             for n, t in trust.items()
         }
-        self.filter = {n: OrientationFilter(self.cal.rate_hz, use_mag) for n in self.names}
+        self.filter = {n: self._orientation(n, self.cal.rate_hz, use_mag) for n in self.names}
         self._sensor_from_level = {
             n: quat.from_matrix(self.cal.alignments[n].level_from_sensor.T) for n in self.names
         }
@@ -337,6 +350,11 @@ class LumbarMonitor:
         return relative_angles_deg(ref, lumbar, self.heading)
 
     # --- results ---
+    @property
+    def started(self) -> bool:
+        """Calibrated, with its orientation filters made: samples fed now are oriented now."""
+        return self._started
+
     @property
     def samples_processed(self) -> int:
         """Samples analysed so far (0 while waiting for the calibration period)."""

@@ -225,5 +225,9 @@ class RepetitionTracker:
             self._flush(k)
 
     def finish(self) -> tuple[list[RepSet], int, list[Movement], int]:
+        """Sets and single movements in order of their start, whatever the block sizes were
+        (the three axes close their sets in processing order, which depends on the blocks)."""
         self.split()
+        self.sets.sort(key=lambda s: s.start_s)
+        self.movements.sort(key=lambda m: m.start_s)
         return self.sets, self.set_count, self.movements, self.movement_count

@@ -143,3 +143,41 @@ def test_xsens_non_numbers_reach_the_row_check(tmp_path: Path) -> None:
     rec = read_xsens_dot(path)
     with pytest.raises(SensorDataError, match=r"row 4 column lumbar_acc_x: nan is not a finite"):
         RecordingValidator(120.0).check(rec)
+
+
+def test_csv_is_read_as_pandas_reads_it(tmp_path: Path, forward_bends: SyntheticRecording) -> None:
+    """The streaming Arrow reader gives the values and blocks that pandas' reader gave."""
+    from spinecoach.sensors.files import _csv_blocks_pandas
+
+    path = tmp_path / "r.csv"
+    write_recording(forward_bends.recording, path)
+    source = open_recording(path, chunk_rows=700)
+    fast = [b for b, _ in source.blocks()]
+    slow = [b for b, _ in _csv_blocks_pandas(path, source.sensors, source.magnetometer, 700)]
+    assert [b.first_row for b in fast] == [b.first_row for b in slow]
+    for a, b in zip(fast, slow, strict=True):
+        np.testing.assert_array_max_ulp(a.t, b.t, maxulp=1)
+        for name in a.sensors:
+            np.testing.assert_array_max_ulp(a.sensors[name].gyr, b.sensors[name].gyr, maxulp=1)
+            np.testing.assert_array_max_ulp(a.sensors[name].acc, b.sensors[name].acc, maxulp=1)
+
+
+def test_a_bad_value_late_in_a_csv_is_named_by_row_and_column(
+    tmp_path: Path, forward_bends: SyntheticRecording
+) -> None:
+    path = tmp_path / "r.csv"
+    write_recording(forward_bends.recording, path)
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    column = header.index("sacrum_gyr_y")
+    cells = lines[2500].split(",")  # data row 2500
+    cells[column] = "abc"
+    lines[2500] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n")
+    blocks = open_recording(path, chunk_rows=1000).blocks()
+    first, _ = next(blocks)
+    assert len(first) == 1000
+    with pytest.raises(
+        SensorDataError, match=r"row 2500 column sacrum_gyr_y: 'abc' is not a number"
+    ):
+        list(blocks)
