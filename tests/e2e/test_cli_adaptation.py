@@ -79,7 +79,7 @@ def test_adapt_readable_text_and_settings_file(
     )
     assert code == 0
     assert out.startswith("Program desk-worker version 2")
-    assert "<= 2/10 or <= +1" in out  # the clinic's stricter safe zone from the settings file
+    assert "at 4/10 or below" in out  # the clinic's stricter ceiling from the settings file
 
 
 @pytest.mark.parametrize(
@@ -160,11 +160,11 @@ def test_malformed_files_and_settings(
     code, _, err = run(capsys, "adapt", str(program_file), str(tmp_path / "missing.json"))
     assert (code, "file not found" in err) == (2, True)
     settings = tmp_path / "settings.json"
-    settings.write_text('{"safe_peak_nprs": 7}', encoding="utf-8")
+    settings.write_text('{"progress_max_nprs": 9}', encoding="utf-8")
     sessions = str(examples_dir / "desk-worker.sessions.json")
     code, _, err = run(capsys, "adapt", str(program_file), sessions, "--settings", str(settings))
     assert code == 2
-    assert "pain zones must rise" in err
+    assert "progress_max_nprs must be below flare_peak_nprs" in err
 
 
 def test_outcomes_summary(capsys: pytest.CaptureFixture[str], examples_dir: Path) -> None:

@@ -84,6 +84,14 @@ def register(app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", help="write the whole course as JSON here")
         ] = None,
+        pain_profile: Annotated[
+            str,
+            typer.Option(
+                "--pain-profile",
+                help="how the back responds: model (capacity and provoking loads), rises "
+                "(pain rises after every session), goes_well",
+            ),
+        ] = "model",
         json_flag: JsonOption = None,
     ) -> None:
         """Run a synthetic patient through prescribe -> sessions -> adapt, week by week."""
@@ -92,8 +100,15 @@ def register(app: typer.Typer) -> None:
 
         if not 1 <= weeks <= 52:
             raise InputError(f"--weeks {weeks} is out of range; allowed: 1-52")
+        from spinecoach.simulate.patient_model import PAIN_PROFILES
+
+        profile = next((p for p in PAIN_PROFILES if p == pain_profile), None)
+        if profile is None:
+            raise InputError(
+                f"--pain-profile '{pain_profile}' is unknown; choose from: {', '.join(PAIN_PROFILES)}"
+            )
         given = load_document(intake, Intake) if intake else None
-        course = run_course(given, weeks=weeks, seed=seed)
+        course = run_course(given, weeks=weeks, seed=seed, pain_profile=profile)
         if out is not None:
             write_text_output(out, dump_json(course) + "\n", "--out")
         emit(course, lambda: render_course(course), json_flag)
