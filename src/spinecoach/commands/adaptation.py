@@ -27,7 +27,8 @@ __all__ = ["register", "render_adaptation"]
 
 
 def render_adaptation(result: Adaptation) -> str:
-    """Readable changes and alerts for the clinician who approves the new version."""
+    """Readable changes and alerts for the clinician who approves the new version: exercise
+    names (not ids), the real before and after of each change, every reason with its rule."""
     p = result.program
     lines = [
         f"Program {p.patient_id} version {p.version}: status {p.status}, phase {p.phase}"
@@ -35,22 +36,28 @@ def render_adaptation(result: Adaptation) -> str:
     ]
     for alert in result.alerts:
         lines.append(f"  {'ESCALATE' if alert.escalate else 'ALERT'} {alert.text}")
+    names = {e.id: e.name for e in p.exercises}
     for c in result.changes:
         move = ""
         if c.from_ is not None or c.to is not None:
-            move = f": {_show(c.from_)} -> {_show(c.to)}"
-        lines.append(f"  {c.action:<8} {c.exercise}{move}")
+            move = f": {_show(c.from_, names)} -> {_show(c.to, names)}"
+        lines.append(f"  {c.action:<8} {c.name or c.exercise}{move}")
         lines.extend(f"           - {r.text} [{r.rule}]" for r in c.reasons)
     if p.referral is not None and p.status == "referral":
         lines.append(f"  referral ({p.referral.urgency}): {p.referral.patient_action}")
     return "\n".join(lines)
 
 
-def _show(value: object) -> str:
+def _show(value: object, names: dict[str, str]) -> str:
     if value is None:
         return "-"
     if isinstance(value, str):
-        return value
+        if value in names:
+            return names[value]
+        from spinecoach.exercises import load_catalogue
+
+        catalogue = load_catalogue()
+        return catalogue.get(value).name if value in catalogue else value
     from spinecoach.exercises.model import Dose
 
     return describe_dose(value) if isinstance(value, Dose) else str(value)

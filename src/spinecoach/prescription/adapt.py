@@ -689,17 +689,18 @@ def _progress(
             reasons=[*why, r],
         )
         return change, moved
-    if options:
+    rung_move = _ladder_up(ctx, e, why)
+    if options and rung_move[0].action != "progress":
         budget = Reason(
             rule="adapt.hold.budget",
             text=f"a step up ({describe_dose(options[0].dose)}) would take the session past "
-            f"{ctx.program.minutes_per_session} minutes; no other parameter fits either",
+            f"{ctx.program.minutes_per_session} minutes; no other parameter or rung fits either",
             source=POLICY_NOTE,
         )
         return Change(exercise=e.id, action="hold", reasons=[*why, budget]), _rewhy(
             e, [*why, budget]
         )
-    return _ladder_up(ctx, e, why)
+    return rung_move
 
 
 def _step_reason(e: ProgramExercise, step: DoseStep, *, skipped: bool) -> Reason:
@@ -720,10 +721,12 @@ def _ladder_up(
     rung = ctx.catalogue.harder(e.id)
     hold = _rung_blocked(ctx, e, rung)
     if hold is None and rung is not None:
-        dose = rung.dose
-        if not ctx.fits(e.id, estimate_minutes(dose)):
+        dose: Dose | None = rung.dose
+        if not ctx.fits(e.id, estimate_minutes(rung.dose)):
             dose = floor_dose(rung.dose, rung.bounds)
-        if not ctx.fits(e.id, estimate_minutes(dose)):
+        if dose is not None and not ctx.fits(e.id, estimate_minutes(dose)):
+            dose = _dose_within(rung, e)  # a harder rung in no more time than now
+        if dose is None or not ctx.fits(e.id, estimate_minutes(dose)):
             hold = Reason(
                 rule="adapt.hold.budget",
                 text=f"the next rung {rung.name} would take the session past "
@@ -879,7 +882,8 @@ def _next_phase(ctx: _Context, verdict: Verdict) -> tuple[int, int]:
     if verdict != "progress" or ctx.alerts or not ctx.kept:
         return phase, 0
     progressed = any(c.action == "progress" for c in ctx.changes)
-    reviews = _safe_reviews(ctx.program) + 1 if progressed else 0
+    capped = all(c.action == "progress" or _capped(c) for c in ctx.changes)
+    reviews = _safe_reviews(ctx.program) + 1 if progressed or capped else 0
     if phase >= 3:
         return phase, reviews
     enough_reviews = reviews >= ctx.settings.phase_min_reviews
@@ -898,6 +902,14 @@ def _next_phase(ctx: _Context, verdict: Verdict) -> tuple[int, int]:
     return phase + 1, 0
 
 
+_CAPPED_RULES = ("adapt.hold.phase", "adapt.hold.top_of_ladder", "adapt.hold.budget")
+"""Holds that mean the exercise has outgrown what this phase and session can give it."""
+
+
+def _capped(change: Change) -> bool:
+    return change.action == "hold" and any(_has_rule(change.reasons, r) for r in _CAPPED_RULES)
+
+
 def _outgrown_share(ctx: _Context) -> float:
     """Share of the kept exercises whose next step lies beyond the program's phase."""
     phase = ctx.program.phase
@@ -905,15 +917,7 @@ def _outgrown_share(ctx: _Context) -> float:
     outgrown = 0
     for e in ctx.kept:
         change = by_id.get(e.id)
-        capped = (
-            change is not None
-            and change.action == "hold"
-            and (
-                _has_rule(change.reasons, "adapt.hold.phase")
-                or _has_rule(change.reasons, "adapt.hold.top_of_ladder")
-            )
-        )
-        if capped or ctx.catalogue.get(e.id).phase > phase:
+        if (change is not None and _capped(change)) or ctx.catalogue.get(e.id).phase > phase:
             outgrown += 1
     return outgrown / len(ctx.kept)
 

@@ -98,6 +98,7 @@ def run_course(
     seed: int = 0,
     catalogue: Catalogue | None = None,
     settings: AdaptationSettings | None = None,
+    *,
     pain_profile: PainProfile = "model",
 ) -> Course:
     """Run a (given or random) patient through ``weeks`` of sessions and weekly reviews.

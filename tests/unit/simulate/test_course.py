@@ -38,7 +38,9 @@ def test_patients_who_tolerate_load_progress_to_phase_three(courses: list[Course
     tolerant = [c for c in courses if _tolerates_load(c)]
     assert len(tolerant) >= 5
     reached = [c for c in tolerant if max(p.phase for p in c.programs) == 3]
-    assert len(reached) >= 0.75 * len(tolerant), [
+    # pain must stay within noise of the pre-session pain and at 5/10 or below to progress
+    # (CLINICAL.md s7 revised), so fewer of the model's patients reach phase 3 in 12 weeks
+    assert len(reached) >= 0.6 * len(tolerant), [
         (c.seed, [p.phase for p in c.programs]) for c in tolerant
     ]
 
