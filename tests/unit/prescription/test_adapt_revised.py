@@ -103,7 +103,8 @@ def test_no_stale_dose_reasons_after_the_dose_changed() -> None:
     moved = result.program.exercises[0]
     assert moved.dose.hold_s == 10
     texts = " ".join(r.text for r in moved.reasons)
-    assert "at most 8 s" not in texts and "starting dose" not in texts
+    assert "at most 8 s" not in texts
+    assert "starting dose" not in texts
     assert "prescribe.test" in {r.rule for r in moved.reasons}  # why it is in stays
 
 
@@ -165,7 +166,8 @@ def test_walking_grows_by_minutes_with_the_real_before_and_after() -> None:
     result = adapt(program, log_of(program, CALM), catalogue=CAT)
     change = result.changes[0]
     assert change.parameter == "duration_min"
-    assert isinstance(change.from_, Dose) and isinstance(change.to, Dose)
+    assert isinstance(change.from_, Dose)
+    assert isinstance(change.to, Dose)
     assert (change.from_.duration_min, change.to.duration_min) == (10, 11)  # 10 % a week
     assert change.to.sets == 1
     assert "10 min -> 11 min" in render_adaptation(result)
