@@ -61,7 +61,7 @@ from spinecoach.prescription.progression import (
     step_down,
     step_up_options,
 )
-from spinecoach.prescription.safety import isometric_anti_rotation
+from spinecoach.prescription.safety import SUPPORT_SURFACES, isometric_anti_rotation
 from spinecoach.prescription.settings import POLICY_NOTE, AdaptationSettings
 from spinecoach.sessions.model import Session, SessionLog, check_against_program
 from spinecoach.sessions.response import exercise_record
@@ -162,7 +162,7 @@ class _Context:
                 rule="adapt.hold.contraindicated_rung",
                 text=f"{rung.name} is contraindicated for this patient ({', '.join(tags)})",
             )
-        missing = sorted(set(rung.equipment) - set(self.safety.equipment))
+        missing = sorted(set(rung.equipment) - set(self.safety.equipment) - SUPPORT_SURFACES)
         if missing:
             return Reason(
                 rule="adapt.hold.equipment_rung",
@@ -544,6 +544,8 @@ def _verdict(ctx: _Context, reading: WindowReading) -> tuple[Verdict, list[Reaso
     if not log:
         return "hold", [Reason(rule="adapt.hold.no_sessions", text="no sessions were logged")]
     if ctx.program.dosing == "quota_based":
+        if reading.hold:
+            return "hold", reading.hold
         text = "graded activity: the dose follows the plan, not the pain (STarT Back high risk)"
         return "progress", [
             Reason(

@@ -95,7 +95,7 @@ def read_window(
     previous = history[-1].mean_before if history else None
     flare = _flare(log, baseline, mean, settings, quota=quota)
     regress = [] if quota else _regress(log, baseline, mean, settings)
-    hold = [] if quota else _hold(log, baseline, previous, mean, settings)
+    hold = _quota_hold(log, settings) if quota else _hold(log, baseline, previous, mean, settings)
     escalate = _persisting(log, baseline, mean, history, settings)
     return WindowReading(len(log), mean, baseline, previous, flare, regress, hold, escalate)
 
@@ -260,6 +260,32 @@ def _hold(
             _r(
                 "adapt.hold.weekly_trend",
                 f"pain before sessions rose {slope:.1f} points/week over the last 7 days",
+            )
+        )
+    return reasons
+
+
+def _quota_hold(log: Sequence[Session], settings: AdaptationSettings) -> list[Reason]:
+    """Graded activity keeps its plan, but the quota is not raised in a week where a rise of
+    2+ had not settled by the next morning or settling cannot be shown (a missing morning)."""
+    reasons: list[Reason] = []
+    unsettled = [s for s in log if _rose(s, settings) and _unsettled(s)]
+    if unsettled:
+        s = unsettled[-1]
+        reasons.append(
+            _r(
+                "adapt.hold.rise_not_settled",
+                f"pain rose from {s.pain_before} to {s.pain_after}/10 on {s.date} and was still "
+                f"{s.next_morning_pain}/10 the next morning: the quota stays this week",
+            )
+        )
+    missing = [s for s in log if s.next_morning_pain is None]
+    if missing:
+        dates = ", ".join(str(s.date) for s in missing)
+        reasons.append(
+            _r(
+                "adapt.hold.morning_missing",
+                f"next-morning pain not recorded after {dates}: the quota stays this week",
             )
         )
     return reasons

@@ -39,6 +39,7 @@ from spinecoach.prescription.program import (
 )
 from spinecoach.prescription.rules import reason
 from spinecoach.prescription.safety import (
+    SUPPORT_SURFACES,
     SafetyContext,
     isometric_anti_rotation,
     program_safety,
@@ -233,7 +234,9 @@ def _apply_pins(
             refused[exercise_id] = [reason("override.refused_safety", why=why), *clinical]
             continue
         if problems:
-            missing = ", ".join(sorted(index.by_id[exercise_id].equipment - ctx.equipment))
+            missing = ", ".join(
+                sorted(index.by_id[exercise_id].equipment - ctx.equipment - SUPPORT_SURFACES)
+            )
             refused[exercise_id] = [reason("override.refused_equipment", missing=missing)]
             continue
         pin = reason("override.pinned")

@@ -26,6 +26,7 @@ from spinecoach.prescription.rules import reason
 from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
 
 __all__ = [
+    "SUPPORT_SURFACES",
     "SafetyContext",
     "exclusion_reasons",
     "isometric_anti_rotation",
@@ -135,9 +136,14 @@ def clinical_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason]
     return reasons
 
 
+SUPPORT_SURFACES: frozenset[str] = frozenset({"chair", "wall"})
+"""Something to sit on or hold (a chair, a wall, a kitchen counter) is found in every home:
+it is never "equipment" a patient lacks (issue: support surfaces are not equipment)."""
+
+
 def equipment_reasons(entry: IndexedExercise, equipment: frozenset[str]) -> list[Reason]:
-    """Equipment the exercise needs and the patient lacks."""
-    missing = entry.equipment - equipment
+    """Equipment the exercise needs and the patient lacks (support surfaces never count)."""
+    missing = entry.equipment - equipment - SUPPORT_SURFACES
     if not missing:
         return []
     return [reason("safety.equipment", missing=", ".join(sorted(missing)))]

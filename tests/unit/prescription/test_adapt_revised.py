@@ -133,10 +133,13 @@ def test_a_steady_high_baseline_is_held_not_regressed_nor_a_flare() -> None:
 
 def test_graded_activity_follows_the_plan_until_a_real_flare() -> None:
     program = _with_safety(program_of(["bird_dog_arm"], dosing="quota_based"), baseline_nprs=4)
-    settled = [(4, 6, 4), (4, 4, 4), (4, 5, None)]
+    settled = [(4, 6, 4), (4, 4, 4), (4, 5, 4)]
     assert actions(adapt(program, log_of(program, settled), catalogue=CAT)) == {
         "bird_dog_arm": "progress"
     }
+    once = adapt(program, log_of(program, [(4, 6, 5), (4, 4, 4), (4, 4, 4)]), catalogue=CAT)
+    assert actions(once) == {"bird_dog_arm": "hold"}  # the quota waits a week, no regress
+    assert "adapt.hold.rise_not_settled" in rules(once, "bird_dog_arm")
     unsettled = [(4, 6, 5), (4, 6, 5), (4, 4, 4)]
     paused = adapt(program, log_of(program, unsettled), catalogue=CAT)
     assert paused.program.status == "paused"

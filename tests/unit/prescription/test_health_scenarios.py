@@ -222,3 +222,16 @@ def test_the_patients_handout_has_no_rule_ids_strata_or_left_out_list(
     assert "Left out" not in text
     assert "When to stop" in text
     assert "Walk tall" in text  # walking advice fits the extension preference
+
+
+def test_a_chair_or_a_wall_is_never_equipment_the_patient_lacks(
+    examples_dir: Path, catalogue: Catalogue
+) -> None:
+    intake = _intake(examples_dir, "desk-worker", patient={"equipment": []})
+    program = _prescribe(intake, catalogue)
+    for excluded in program.excluded:
+        for r in excluded.reasons:
+            if r.rule == "safety.equipment":
+                assert "chair" not in r.text, excluded.id
+                assert "wall" not in r.text, excluded.id
+    assert any("chair" in catalogue.get(e.id).equipment for e in program.exercises)
