@@ -245,3 +245,28 @@ def test_installed_command_exit_codes(program_file: Path, examples_dir: Path) ->
     assert bad.stderr.startswith("error: ")
     assert bad.stderr.count("\n") == 1
     assert "Traceback" not in bad.stderr
+
+
+def test_simulated_course_with_a_pain_profile(
+    capsys: pytest.CaptureFixture[str], examples_dir: Path
+) -> None:
+    intake = str(examples_dir / "desk-worker.intake.json")
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "course",
+        "--intake",
+        intake,
+        "--weeks",
+        "3",
+        "--pain-profile",
+        "rises",
+        "--json",
+    )
+    assert code == 0
+    course = json.loads(out)
+    assert course["pain_profile"] == "rises"
+    assert all(c["action"] != "progress" for w in course["log"] for c in w["changes"])
+    code, _, err = run(capsys, "simulate", "course", "--weeks", "2", "--pain-profile", "bad")
+    assert code == 2
+    assert "--pain-profile 'bad' is unknown" in err

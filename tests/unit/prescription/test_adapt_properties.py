@@ -200,7 +200,7 @@ def cases(draw: st.DrawFn) -> tuple[Program, SessionLog, Adaptation]:
     return program, log, adapt(program, log, POLICY, CAT)
 
 
-PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _progressed(result: Adaptation) -> bool:
