@@ -54,6 +54,9 @@ __all__ = ["prescribe"]
 PIN_PRIORITY = 1000
 """Pinned exercises outrank every slot: the clinician's choice is never dropped for time."""
 
+ANTI_ROTATION_PRIORITY = 72
+"""An anti-rotation isometric the clinician allowed ranks with the phase core (policy)."""
+
 _REFUSED_RED_FLAG = "a red flag stops all exercise until a clinician clears it."
 
 
@@ -174,7 +177,7 @@ def _anti_rotation(
         return choices
     best = min(allowed, key=lambda e: (e.exercise.level, e.id))
     why = reason("select.anti_rotation_override")
-    return [*choices, Choice(best, [why], 60, len(choices) + 500)]
+    return [*choices, Choice(best, [why], ANTI_ROTATION_PRIORITY, len(choices) + 500)]
 
 
 class _Common(NamedTuple):

@@ -260,3 +260,11 @@ def test_a_slow_climb_at_three_sessions_a_week_reaches_the_clinician() -> None:
     result = adapt(program, log, catalogue=CAT)
     assert "adapt.regress.above_baseline" in rules(result, "bird_dog_arm")
     assert any(a.rule == "adapt.escalate.above_baseline" for a in result.alerts)
+
+
+def test_stopping_more_than_half_of_the_program_goes_to_the_clinician() -> None:
+    program = program_of(["prone_lying", "bird_dog_arm", "bridge_hold", "tra_drawing_in"])
+    result = adapt(program, log_of(program, CALM, peripheralization="extension"), catalogue=CAT)
+    stopped = [c for c in result.changes if c.action == "stop"]
+    assert len(stopped) == 3
+    assert any(a.rule == "adapt.escalate.stopped" and a.escalate for a in result.alerts)

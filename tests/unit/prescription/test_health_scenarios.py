@@ -15,7 +15,7 @@ from spinecoach.clinical import Intake, assess
 from spinecoach.documents import parse_document
 from spinecoach.errors import InputError
 from spinecoach.exercises import Catalogue
-from spinecoach.prescription import adapt, prescribe, render_handout
+from spinecoach.prescription import Overrides, adapt, prescribe, render_handout
 from spinecoach.prescription.program import Program
 from spinecoach.sessions.model import ExerciseDone, Session, SessionLog
 
@@ -235,3 +235,26 @@ def test_a_chair_or_a_wall_is_never_equipment_the_patient_lacks(
                 assert "chair" not in r.text, excluded.id
                 assert "wall" not in r.text, excluded.id
     assert any("chair" in catalogue.get(e.id).equipment for e in program.exercises)
+
+
+def test_rotation_provoked_patient_gets_anti_rotation_isometrics_only_when_allowed(
+    examples_dir: Path, catalogue: Catalogue
+) -> None:
+    rotation_worse = {"rotation_left": "worse", "rotation_right": "worse"}
+    intake = _intake(examples_dir, "desk-worker", movement_tests=rotation_worse)
+    assessment = assess(intake)
+    without = prescribe(assessment, assessment.patient, catalogue)
+    assert "band_anti_rotation_hold" not in {e.id for e in without.exercises}
+    allowed = prescribe(
+        assessment, assessment.patient, catalogue, Overrides(allow_anti_rotation=True)
+    )
+    chosen = {e.id: e for e in allowed.exercises}
+    assert "band_anti_rotation_hold" in chosen
+    reasons = {r.rule for r in chosen["band_anti_rotation_hold"].reasons}
+    assert "select.anti_rotation_override" in reasons
+    for e in allowed.exercises:  # nothing that moves into rotation
+        entry = catalogue.get(e.id)
+        if "rotation" in entry.loads:
+            assert entry.mode == "static", e.id
+            assert "anti_rotation" in entry.tags, e.id
+    assert allowed.safety.anti_rotation_allowed
