@@ -10,12 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from spinecoach.clinical import Intake, assess
 from spinecoach.documents import parse_document
 from spinecoach.errors import InputError
 from spinecoach.exercises import Catalogue
 from spinecoach.prescription import Overrides, adapt, prescribe, render_handout
+from spinecoach.prescription.precautions import (
+    active_precautions,
+    phase_cap,
+    precaution_reasons,
+)
 from spinecoach.prescription.program import Program
 from spinecoach.sessions.model import ExerciseDone, Session, SessionLog
 
@@ -258,3 +265,47 @@ def test_rotation_provoked_patient_gets_anti_rotation_isometrics_only_when_allow
             assert entry.mode == "static", e.id
             assert "anti_rotation" in entry.tags, e.id
     assert allowed.safety.anti_rotation_allowed
+
+
+_CASES = ("desk-worker", "manual-worker", "older-adult-stenosis", "runner")
+
+
+@st.composite
+def _health_sections(draw: st.DrawFn) -> dict[str, Any]:
+    health: dict[str, Any] = {"as_of": "2026-01-05"}
+    if draw(st.booleans()):
+        health["pregnancy_weeks"] = draw(st.integers(4, 40))
+    for flag in (
+        "osteoporosis",
+        "fragility_fracture",
+        "long_term_oral_steroids",
+        "falls_risk",
+        "uncontrolled_hypertension",
+        "cardiac_disease",
+    ):
+        health[flag] = draw(st.booleans())
+    if draw(st.booleans()):
+        days = draw(st.integers(0, 200))
+        health["spinal_surgery"] = {
+            "type": draw(st.sampled_from(["discectomy", "fusion", "decompression"])),
+            "date": (dt.date(2026, 1, 5) - dt.timedelta(days=days)).isoformat(),
+            "restricted_loads": draw(
+                st.lists(st.sampled_from(["flexion", "rotation", "extension"]), unique=True)
+            ),
+        }
+    return health
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=st.sampled_from(_CASES), health=_health_sections())
+def test_no_prescribed_exercise_breaks_a_health_precaution(
+    examples_dir: Path, catalogue: Catalogue, case: str, health: dict[str, Any]
+) -> None:
+    intake = _intake(examples_dir, case, health=health)
+    program = _prescribe(intake, catalogue)
+    precautions = active_precautions(intake.health)
+    for e in program.exercises:
+        assert precaution_reasons(catalogue.get(e.id), precautions) == [], e.id
+    if phase_cap(precautions) == 1 and program.status == "active":
+        assert program.phase == 1
+    assert not any(h.category == "infection" for h in assess(intake).red_flags.hits)
