@@ -79,7 +79,7 @@ def test_adapt_readable_text_and_settings_file(
     )
     assert code == 0
     assert out.startswith("Program desk-worker version 2")
-    assert "<= 2/10 or <= +1" in out  # the clinic's stricter safe zone from the settings file
+    assert "at 4/10 or below" in out  # the clinic's stricter ceiling from the settings file
 
 
 @pytest.mark.parametrize(
@@ -160,11 +160,11 @@ def test_malformed_files_and_settings(
     code, _, err = run(capsys, "adapt", str(program_file), str(tmp_path / "missing.json"))
     assert (code, "file not found" in err) == (2, True)
     settings = tmp_path / "settings.json"
-    settings.write_text('{"safe_peak_nprs": 7}', encoding="utf-8")
+    settings.write_text('{"progress_max_nprs": 9}', encoding="utf-8")
     sessions = str(examples_dir / "desk-worker.sessions.json")
     code, _, err = run(capsys, "adapt", str(program_file), sessions, "--settings", str(settings))
     assert code == 2
-    assert "pain zones must rise" in err
+    assert "progress_max_nprs must be below flare_peak_nprs" in err
 
 
 def test_outcomes_summary(capsys: pytest.CaptureFixture[str], examples_dir: Path) -> None:
@@ -245,3 +245,28 @@ def test_installed_command_exit_codes(program_file: Path, examples_dir: Path) ->
     assert bad.stderr.startswith("error: ")
     assert bad.stderr.count("\n") == 1
     assert "Traceback" not in bad.stderr
+
+
+def test_simulated_course_with_a_pain_profile(
+    capsys: pytest.CaptureFixture[str], examples_dir: Path
+) -> None:
+    intake = str(examples_dir / "desk-worker.intake.json")
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "course",
+        "--intake",
+        intake,
+        "--weeks",
+        "3",
+        "--pain-profile",
+        "rises",
+        "--json",
+    )
+    assert code == 0
+    course = json.loads(out)
+    assert course["pain_profile"] == "rises"
+    assert all(c["action"] != "progress" for w in course["log"] for c in w["changes"])
+    code, _, err = run(capsys, "simulate", "course", "--weeks", "2", "--pain-profile", "bad")
+    assert code == 2
+    assert "--pain-profile 'bad' is unknown" in err

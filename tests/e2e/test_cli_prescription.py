@@ -185,3 +185,31 @@ def test_budget_that_cannot_hold_the_pinned_work(
     assert main(["prescribe", DESK, "--overrides", str(overrides), "--minutes", "10"]) == 2
     err = _one_line_error(capsys)
     assert err.startswith("error: minutes: 10 minutes cannot hold this program")
+
+
+def test_handout_is_plain_words_for_the_patient(capsys: pytest.CaptureFixture[str]) -> None:
+    pregnancy = str(ROOT / "examples" / "pregnancy.intake.json")
+    assert main(["prescribe", pregnancy, "--handout"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Exercise program for pregnancy")
+    assert "[" not in out  # no rule ids
+    assert "Left out" not in out
+    assert "When to stop" in out
+    assert main(["prescribe", pregnancy, "--format", "text"]) == 0
+    clinician = capsys.readouterr().out
+    assert "[health.pregnancy.position]" in clinician or "health.pregnancy" in clinician
+    assert "Left out, and why" in clinician
+
+
+def test_a_bad_health_section_is_one_line_naming_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raw = json.loads(Path(DESK).read_text(encoding="utf-8"))
+    raw["health"] = {"pregnancy_weeks": "twenty"}
+    bad = tmp_path / "bad.intake.json"
+    bad.write_text(json.dumps(raw), encoding="utf-8")
+    assert main(["prescribe", str(bad), "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:")
+    assert "health.pregnancy_weeks" in err
+    assert err.count("\n") == 1

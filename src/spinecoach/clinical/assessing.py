@@ -62,4 +62,5 @@ def assess(intake: Intake) -> Assessment:
         classification=classification,
         findings=findings,
         examination=intake.findings.model_dump(exclude_none=True),
+        health=intake.health,
     )

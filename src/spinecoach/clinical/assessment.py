@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from spinecoach.clinical.health import Health
 from spinecoach.clinical.intake import PainResponse, PatientProfile
 from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
 
@@ -199,4 +200,7 @@ class Assessment(_Value):
     )
     examination: dict[str, float | bool] = Field(
         default_factory=dict, description="the intake's known examination findings, copied"
+    )
+    health: Health = Field(
+        default_factory=Health, description="the intake's health section, copied"
     )

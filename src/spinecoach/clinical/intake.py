@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from spinecoach.clinical.answers import check_answers
+from spinecoach.clinical.health import Health
 from spinecoach.vocabulary import Direction, Equipment, Sex
 
 __all__ = [
@@ -164,6 +165,7 @@ class Intake(_Doc):
     movement_tests: MovementTests = Field(default_factory=MovementTests)
     endurance: Endurance = Field(default_factory=Endurance)
     findings: Findings = Field(default_factory=Findings)
+    health: Health = Field(default_factory=Health)
 
     @field_validator("red_flags", mode="after")
     @classmethod

@@ -173,7 +173,8 @@ _CATALOGUE: tuple[RedFlag, ...] = (
         "immunosuppression",
         "infection",
         "urgent",
-        "Is your immune system weakened (long-term steroids, HIV, chemotherapy)?",
+        "Is your immune system weakened by an illness or its treatment (for example HIV or "
+        "chemotherapy)?",
         _INFECTION,
     ),
     _flag("iv_drug_use", "infection", "urgent", "Do you inject drugs?", _INFECTION),

@@ -27,7 +27,8 @@ __all__ = ["register", "render_adaptation"]
 
 
 def render_adaptation(result: Adaptation) -> str:
-    """Readable changes and alerts for the clinician who approves the new version."""
+    """Readable changes and alerts for the clinician who approves the new version: exercise
+    names (not ids), the real before and after of each change, every reason with its rule."""
     p = result.program
     lines = [
         f"Program {p.patient_id} version {p.version}: status {p.status}, phase {p.phase}"
@@ -35,22 +36,28 @@ def render_adaptation(result: Adaptation) -> str:
     ]
     for alert in result.alerts:
         lines.append(f"  {'ESCALATE' if alert.escalate else 'ALERT'} {alert.text}")
+    names = {e.id: e.name for e in p.exercises}
     for c in result.changes:
         move = ""
         if c.from_ is not None or c.to is not None:
-            move = f": {_show(c.from_)} -> {_show(c.to)}"
-        lines.append(f"  {c.action:<8} {c.exercise}{move}")
+            move = f": {_show(c.from_, names)} -> {_show(c.to, names)}"
+        lines.append(f"  {c.action:<8} {c.name or c.exercise}{move}")
         lines.extend(f"           - {r.text} [{r.rule}]" for r in c.reasons)
     if p.referral is not None and p.status == "referral":
         lines.append(f"  referral ({p.referral.urgency}): {p.referral.patient_action}")
     return "\n".join(lines)
 
 
-def _show(value: object) -> str:
+def _show(value: object, names: dict[str, str]) -> str:
     if value is None:
         return "-"
     if isinstance(value, str):
-        return value
+        if value in names:
+            return names[value]
+        from spinecoach.exercises import load_catalogue
+
+        catalogue = load_catalogue()
+        return catalogue.get(value).name if value in catalogue else value
     from spinecoach.exercises.model import Dose
 
     return describe_dose(value) if isinstance(value, Dose) else str(value)
@@ -84,6 +91,14 @@ def register(app: typer.Typer) -> None:
         out: Annotated[
             Path | None, typer.Option("--out", help="write the whole course as JSON here")
         ] = None,
+        pain_profile: Annotated[
+            str,
+            typer.Option(
+                "--pain-profile",
+                help="how the back responds: model (capacity and provoking loads), rises "
+                "(pain rises after every session), goes_well",
+            ),
+        ] = "model",
         json_flag: JsonOption = None,
     ) -> None:
         """Run a synthetic patient through prescribe -> sessions -> adapt, week by week."""
@@ -92,8 +107,15 @@ def register(app: typer.Typer) -> None:
 
         if not 1 <= weeks <= 52:
             raise InputError(f"--weeks {weeks} is out of range; allowed: 1-52")
+        from spinecoach.simulate.patient_model import PAIN_PROFILES
+
+        profile = next((p for p in PAIN_PROFILES if p == pain_profile), None)
+        if profile is None:
+            raise InputError(
+                f"--pain-profile '{pain_profile}' is unknown; choose from: {', '.join(PAIN_PROFILES)}"
+            )
         given = load_document(intake, Intake) if intake else None
-        course = run_course(given, weeks=weeks, seed=seed)
+        course = run_course(given, weeks=weeks, seed=seed, pain_profile=profile)
         if out is not None:
             write_text_output(out, dump_json(course) + "\n", "--out")
         emit(course, lambda: render_course(course), json_flag)

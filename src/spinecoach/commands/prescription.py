@@ -16,7 +16,7 @@ from spinecoach.commands._output import JsonOption, emit
 from spinecoach.documents import load_document
 from spinecoach.errors import InputError, UnknownItemError
 from spinecoach.exercises import load_catalogue
-from spinecoach.prescription import Overrides, prescribe, render_program
+from spinecoach.prescription import Overrides, prescribe, render_handout, render_program
 from spinecoach.prescription.budget import check_minutes
 from spinecoach.vocabulary import EQUIPMENT
 
@@ -91,6 +91,14 @@ def register(app: typer.Typer) -> None:
                 help="json, or text for a readable handout (default: json unless a terminal)",
             ),
         ] = None,
+        handout: Annotated[
+            bool,
+            typer.Option(
+                "--handout",
+                help="with text output: the patient's handout in plain words (no rule ids, "
+                "no risk labels, no list of what was left out)",
+            ),
+        ] = False,
         json_flag: JsonOption = None,
     ) -> None:
         """Prescribe a program from an intake: exercises, doses, reasons, advice."""
@@ -102,4 +110,7 @@ def register(app: typer.Typer) -> None:
         program = prescribe(assessment, profile, catalogue, changes)
         if output is not None:
             json_flag = output is OutputFormat.json
-        emit(program, lambda: render_program(program, catalogue), json_flag)
+        render = render_handout if handout else render_program
+        if handout and json_flag is None and output is None:
+            json_flag = False  # the handout is text
+        emit(program, lambda: render(program, catalogue), json_flag)

@@ -20,6 +20,9 @@ EXERCISE_TAGS: Final[frozenset[str]] = frozenset(
         "breathing",
         "motor_control",
         "pelvic_floor",
+        "coordination",
+        "tra_multifidus",
+        "pelvic_tilt",
         # McGill Big 3 and the other stabilisation families
         "big3",
         "curl_up",
@@ -71,6 +74,8 @@ EXERCISE_TAGS: Final[frozenset[str]] = frozenset(
 )
 """Tags prescription selects by; every exercise carries the ones that apply to it.
 
+``coordination``: the deep-muscle coordination drills every first program starts with
+(``tra_multifidus``, ``breathing`` with ``pelvic_floor``, ``pelvic_tilt``).
 ``flare_safe``: pain-free, unloaded or minimally loaded, fine during a flare-up.
 ``older_adult``: suitable and safe for older adults. ``posture_break``: a short drill a desk
 worker can do at work. ``diagonal``: latissimus with the opposite gluteus maximus (chop/lift).

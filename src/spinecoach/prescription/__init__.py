@@ -1,7 +1,7 @@
 """Pure prescription: assessment -> program, and program + sessions -> adapted program."""
 
 from spinecoach.prescription.adapt import Adaptation, Change, adapt
-from spinecoach.prescription.handout import render_program
+from spinecoach.prescription.handout import render_handout, render_program
 from spinecoach.prescription.overrides import Overrides
 from spinecoach.prescription.prescribe import prescribe
 from spinecoach.prescription.settings import AdaptationSettings
@@ -13,5 +13,6 @@ __all__ = [
     "Overrides",
     "adapt",
     "prescribe",
+    "render_handout",
     "render_program",
 ]

@@ -1,13 +1,20 @@
 """Adaptation: the sessions done on one program version decide the next version, dose by dose.
 
-``adapt(program, sessions)`` applies, in this order (the first that fires wins for safety):
+``adapt(program, sessions)`` checks the program document against the catalogue and its
+safety vocabulary, then applies, in this order (the first that fires wins for safety):
 
-1. a new red flag at a session check-in -> ``status: referral``, every exercise stopped;
-2. peripheralization in a direction -> exercises loading it stopped, the direction added to
-   the program's safety, clinician alerted;
-3. a flare-up -> progression paused, phase-1 ``flare_safe`` work only, clinician alerted;
-4. the pain response (pain-contingent dosing) or the plan (quota-based graded activity for
-   STarT Back high risk): progress one parameter, hold, or regress one step, per exercise.
+1. a new red flag at a session check-in, or an urgent/emergency flag listed as under review
+   -> ``status: referral``, every exercise stopped;
+2. the safety rules re-applied: an exercise that loads a provoking direction, is
+   contraindicated, needs missing equipment or breaks a health precaution (pregnancy weeks
+   move on) is swapped for a safe rung of its ladder or stopped;
+3. peripheralization in a direction -> exercises loading it stopped, the direction added to
+   the program's safety, the rest of the work regressed, clinician alerted;
+4. a flare-up (relative to the patient's baseline) -> progression paused, phase-1
+   ``flare_safe`` work only;
+5. the pain window (pain-contingent dosing; ``pain_window``) or the plan (quota-based graded
+   activity for STarT Back high risk): progress one parameter, hold, or regress one step,
+   per exercise, always within the patient's minutes per session.
 
 Every change names the exercise, the action, from -> to, and the reasons with rule ids. The
 thresholds are clinic policy (:class:`AdaptationSettings`), not published LBP rules. The new
@@ -28,7 +35,16 @@ from spinecoach.clinical.red_flags import screen_red_flags
 from spinecoach.errors import ClinicalSafetyError
 from spinecoach.exercises.catalogue import Catalogue
 from spinecoach.exercises.model import Dose, Exercise
-from spinecoach.prescription.dosing import estimate_minutes
+from spinecoach.prescription.dosing import estimate_minutes, shorter_dose
+from spinecoach.prescription.pain_window import SOURCE as PAIN_SOURCE
+from spinecoach.prescription.pain_window import WindowReading, read_window
+from spinecoach.prescription.precautions import (
+    Precaution,
+    active_precautions,
+    needs_phase_approval,
+    phase_cap,
+    precaution_reasons,
+)
 from spinecoach.prescription.program import (
     Program,
     ProgramExercise,
@@ -36,21 +52,19 @@ from spinecoach.prescription.program import (
     Reason,
     Referral,
 )
+from spinecoach.prescription.program_check import check_program
 from spinecoach.prescription.progression import (
+    DoseStep,
+    StepLimits,
     describe_dose,
     floor_dose,
     step_down,
-    step_up,
+    step_up_options,
 )
+from spinecoach.prescription.safety import SUPPORT_SURFACES, isometric_anti_rotation
 from spinecoach.prescription.settings import POLICY_NOTE, AdaptationSettings
 from spinecoach.sessions.model import Session, SessionLog, check_against_program
-from spinecoach.sessions.response import (
-    exercise_record,
-    flare_up,
-    next_morning_above_baseline,
-    pain_zone,
-    weekly_trend_rising,
-)
+from spinecoach.sessions.response import exercise_record
 from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
 
 __all__ = ["Action", "Adaptation", "Alert", "Change", "adapt"]
@@ -60,7 +74,13 @@ Verdict = Literal["progress", "hold", "regress"]
 _T = TypeVar("_T")
 RED_FLAG_SOURCE = red_flags.SOURCE
 """Any red flag suspends progression until a clinician clears it (NICE NG59 pathway wording)."""
-SILBERNAGEL = "Silbernagel et al., Am J Sports Med 2007 (pain-monitoring model); " + POLICY_NOTE
+SILBERNAGEL = PAIN_SOURCE
+DIRECTIONAL_TAGS = frozenset({"directional_extension", "directional_flexion", "lateral_shift"})
+"""A directional-preference drill progresses along its ladder first (prone lying -> prone on
+elbows -> press-ups -> standing extension), its dose after that (McKenzie progression of
+forces; the order is a clinic default)."""
+AEROBIC_TAGS = frozenset({"walking", "aerobic", "running"})
+"""Walking and running volume grows by at most ``aerobic_weekly_share`` a week."""
 
 
 class _Value(BaseModel):
@@ -75,6 +95,7 @@ class Change(_Value):
     )
 
     exercise: str
+    name: str | None = Field(default=None, description="the exercise's name, for reading")
     action: Action
     parameter: str | None = Field(
         default=None, description="dose parameter moved, 'ladder' for a new rung, else null"
@@ -112,17 +133,24 @@ class _Context:
     settings: AdaptationSettings
     catalogue: Catalogue
     safety: ProgramSafety
+    precautions: tuple[Precaution, ...] = ()
     alerts: list[Alert] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
     kept: list[ProgramExercise] = field(default_factory=list)
+    minutes: dict[str, float] = field(default_factory=dict)
+    """Estimated minutes of every exercise still in the session (kept or not yet decided)."""
 
-    def provoking(self, loads: Sequence[str]) -> list[str]:
-        """The loads among ``loads`` the program's safety forbids."""
-        return [load for load in loads if load in self.safety.provoking_loads]
+    def provoking(self, rung: Exercise) -> list[str]:
+        """The loads of ``rung`` the program's safety forbids."""
+        forbidden = set(self.safety.provoking_loads)
+        if self.safety.anti_rotation_allowed and isometric_anti_rotation(rung):
+            forbidden.discard("rotation")
+        return [load for load in rung.loads if load in forbidden]
 
     def unsafe(self, rung: Exercise) -> Reason | None:
-        """Why ``rung`` may not enter this program (provoking load, contraindication, equipment)."""
-        bad = self.provoking(list(rung.loads))
+        """Why ``rung`` may not be in this program: provoking load, contraindication,
+        equipment or a health precaution (the one check every rung change passes)."""
+        bad = self.provoking(rung)
         if bad:
             return Reason(
                 rule="adapt.hold.provoking_rung",
@@ -134,18 +162,60 @@ class _Context:
                 rule="adapt.hold.contraindicated_rung",
                 text=f"{rung.name} is contraindicated for this patient ({', '.join(tags)})",
             )
-        missing = sorted(set(rung.equipment) - set(self.safety.equipment))
+        missing = sorted(set(rung.equipment) - set(self.safety.equipment) - SUPPORT_SURFACES)
         if missing:
             return Reason(
                 rule="adapt.hold.equipment_rung",
                 text=f"{rung.name} needs equipment the patient does not have: {', '.join(missing)}",
             )
+        health = precaution_reasons(rung, self.precautions)
+        if health:
+            first = health[0]
+            return first.model_copy(update={"text": f"{rung.name}: {first.text}"})
         return None
 
     def record(self, change: Change, exercise: ProgramExercise | None) -> None:
-        self.changes.append(change)
+        self.changes.append(change.model_copy(update={"name": self.name_of(change.exercise)}))
+        self.minutes.pop(change.exercise, None)
         if exercise is not None:
             self.kept.append(exercise)
+            self.minutes[exercise.id] = estimate_minutes(exercise.dose)
+
+    def name_of(self, exercise_id: str) -> str:
+        for e in self.program.exercises:
+            if e.id == exercise_id:
+                return e.name
+        return (
+            self.catalogue.get(exercise_id).name if exercise_id in self.catalogue else exercise_id
+        )
+
+    def fits(self, replaced: str, minutes: float) -> bool:
+        """True when the session still fits the patient's minutes with ``replaced`` at
+        ``minutes`` (hundredths of a minute, one to spare, as the prescription's budget)."""
+        others = sum(round(m * 100) for k, m in self.minutes.items() if k != replaced)
+        return others + round(minutes * 100) <= self.program.minutes_per_session * 100 - 1
+
+    def limits(self, entry: Exercise) -> StepLimits:
+        """Step limits for this patient: equipment load step, weekly share of aerobic work."""
+        load_step = None
+        for equipment in entry.equipment:
+            step = self.safety.load_steps_kg.get(equipment) or self.settings.load_steps_kg.get(
+                equipment
+            )
+            if step is not None:
+                load_step = step if load_step is None else max(load_step, step)
+        share = None
+        if AEROBIC_TAGS & set(entry.tags):
+            share = self.settings.aerobic_weekly_share * _window_weeks(self.log)
+        return StepLimits(load_step_kg=load_step, duration_share=share)
+
+
+def _window_weeks(log: Sequence[Session]) -> int:
+    """Whole weeks the window covers (at least one)."""
+    if not log:
+        return 1
+    days = (log[-1].date - log[0].date).days + 1
+    return max(1, days // 7)
 
 
 def adapt(
@@ -165,23 +235,56 @@ def adapt(
         from spinecoach.exercises import load_catalogue
 
         catalogue = load_catalogue()
+    check_program(program, catalogue)
+    log = sessions.sessions
+    today = log[-1].date if log else None
     ctx = _Context(
-        program, sessions.sessions, settings or AdaptationSettings(), catalogue, program.safety
+        program,
+        log,
+        settings or AdaptationSettings(),
+        catalogue,
+        program.safety,
+        precautions=active_precautions(program.safety.health, today),
     )
+    ctx.minutes = {e.id: estimate_minutes(e.dose) for e in program.exercises}
     flags = sorted({f for s in ctx.log for f in s.red_flags})
-    if flags:
-        return _refer(ctx, flags)
-    remaining = _stop_peripheralizing(ctx)
-    flare = flare_up(ctx.log, ctx.settings)
-    if flare is not None:
-        return _fall_back(ctx, remaining, flare)
+    blocking = _blocking_under_review(program.safety)
+    if flags or blocking:
+        return _refer(ctx, flags, blocking)
+    remaining = _reapply_safety(ctx, list(program.exercises))
+    remaining = _leave_learned(ctx, remaining)
+    remaining, peripheral = _stop_peripheralizing(ctx, remaining)
+    quota = program.dosing == "quota_based"
+    reading = read_window(
+        log, program.safety.review_baseline, program.pain_windows, ctx.settings, quota=quota
+    )
+    for text in reading.escalate:
+        ctx.alerts.append(Alert(rule="adapt.escalate.above_baseline", text=text, escalate=True))
+    if reading.flare is not None:
+        return _fall_back(ctx, remaining, reading.flare, reading)
     _alert_flags_under_review(ctx)
-    verdict, why = _verdict(ctx)
+    if peripheral is not None:
+        verdict: Verdict = "regress"
+        why = [peripheral]
+    else:
+        verdict, why = _verdict(ctx, reading)
     recent = {e.id for e in remaining if _has_rule(e.reasons, "adapt.progress")}
+    if peripheral is not None:
+        recent = set()
     for exercise in remaining:
         _decide(ctx, exercise, verdict, why, recent)
+    _escalate_stopped(ctx)
     phase, reviews = _next_phase(ctx, verdict)
-    return _finish(ctx, status="active", phase=phase, safe_reviews=reviews)
+    return _finish(ctx, status="active", phase=phase, safe_reviews=reviews, reading=reading)
+
+
+def _blocking_under_review(safety: ProgramSafety) -> list[str]:
+    """Flags listed as under review that actually stop exercise (urgent or emergency)."""
+    return [
+        f
+        for f in safety.red_flags_under_review
+        if f in red_flags.RED_FLAGS and red_flags.RED_FLAGS[f].urgency in ("urgent", "emergency")
+    ]
 
 
 def _alert_flags_under_review(ctx: _Context) -> None:
@@ -199,14 +302,23 @@ def _has_rule(reasons: Sequence[Reason], prefix: str) -> bool:
     return any(r.rule.startswith(prefix) for r in reasons)
 
 
-def _refer(ctx: _Context, flags: list[str]) -> Adaptation:
-    """A new red flag stops everything: referral filled from the clinical red-flag screen."""
-    screen = screen_red_flags(flags)
+def _refer(ctx: _Context, flags: list[str], blocking: list[str]) -> Adaptation:
+    """A new red flag (or a stopping flag left 'under review') stops everything: referral."""
+    screen = screen_red_flags(sorted({*flags, *blocking}))
     top = screen.hits[0]
+    if flags:
+        text = (
+            f"new red flag at a session check-in ({', '.join(flags)}, {screen.urgency}): "
+            "all exercise stops until a clinician clears it"
+        )
+    else:
+        text = (
+            f"red flag(s) {', '.join(blocking)} ({screen.urgency}) stop exercise; they cannot "
+            "wait under review: all exercise stops until a clinician clears them"
+        )
     why = Reason(
         rule="adapt.red_flag",
-        text=f"new red flag at a session check-in ({', '.join(flags)}, {screen.urgency}): "
-        "all exercise stops until a clinician clears it",
+        text=text,
         source="NICE NG59; NHS primary-care LBP pathway (CLINICAL.md s4)",
     )
     for e in ctx.program.exercises:
@@ -221,14 +333,105 @@ def _refer(ctx: _Context, flags: list[str]) -> Adaptation:
     return _finish(ctx, status="referral", phase=ctx.program.phase, referral=referral)
 
 
-def _stop_peripheralizing(ctx: _Context) -> list[ProgramExercise]:
-    """Stop exercises loading a direction that peripheralized; add it to the program's safety."""
+def _reapply_safety(ctx: _Context, exercises: list[ProgramExercise]) -> list[ProgramExercise]:
+    """Every exercise passes the safety check again; an unsafe one moves to a safe rung of its
+    ladder (never longer than it was) or stops, and the clinician is told."""
+    remaining: list[ProgramExercise] = []
+    taken = {e.id for e in exercises}
+    for e in exercises:
+        entry = ctx.catalogue.get(e.id)
+        problem = ctx.unsafe(entry)
+        if problem is None:
+            remaining.append(e)
+            continue
+        why = Reason(
+            rule="adapt.safety",
+            text=f"{e.name} no longer passes the safety check: {problem.text}",
+            source=problem.source,
+        )
+        ctx.alerts.append(Alert(rule="adapt.safety", text=why.text, escalate=True))
+        rung = _safe_rung(ctx, entry, taken)
+        if rung is None:
+            ctx.record(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]), None)
+            continue
+        dose = _dose_within(rung, e)
+        swap = Reason(
+            rule="adapt.replace.safety",
+            text=f"{rung.name} is the safe rung of the same ladder",
+        )
+        if dose is None:
+            ctx.record(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]), None)
+            continue
+        taken.add(rung.id)
+        ctx.record(*_rung_change(e, rung, "replace", [why, swap], dose))
+    return remaining
+
+
+def _safe_rung(ctx: _Context, entry: Exercise, taken: set[str]) -> Exercise | None:
+    """The nearest safe rung of the ladder within the program's phase (easier ones first)."""
+    rungs = [r for r in ctx.catalogue.ladder(entry.ladder) if r.id != entry.id]
+    rungs.sort(key=lambda r: (r.level > entry.level, abs(r.level - entry.level)))
+    for rung in rungs:
+        if rung.id in taken or rung.phase > ctx.program.phase or ctx.unsafe(rung) is not None:
+            continue
+        return rung
+    return None
+
+
+def _dose_within(rung: Exercise, was: ProgramExercise) -> Dose | None:
+    """The rung's gentlest dose, shortened until it takes no longer than ``was`` (else None)."""
+    dose = floor_dose(rung.dose, rung.bounds)
+    limit = estimate_minutes(was.dose)
+    while estimate_minutes(dose) > limit + 1e-9:
+        shorter = shorter_dose(dose, rung.bounds)
+        if shorter is None:
+            return None
+        dose = shorter
+    return dose
+
+
+def _leave_learned(ctx: _Context, exercises: list[ProgramExercise]) -> list[ProgramExercise]:
+    """Coordination drills stay until learned: marked by the clinician or shown by sensors."""
+    remaining: list[ProgramExercise] = []
+    for e in exercises:
+        entry = ctx.catalogue.get(e.id)
+        if "coordination" not in entry.tags:
+            remaining.append(e)
+            continue
+        rec = exercise_record(ctx.log, e.id, e.dose.sets)
+        sensed = (
+            rec.mean_quality is not None
+            and rec.sessions >= ctx.settings.min_sessions
+            and rec.mean_quality >= ctx.settings.coordination_learned_quality
+        )
+        if e.learned:
+            text = f"{e.name} is learned (marked by the clinician): it leaves the program"
+        elif sensed:
+            text = (
+                f"{e.name} is learned: sensor-measured lumbar stillness "
+                f"{rec.mean_quality or 0:.2f} over {rec.sessions} sessions is at least "
+                f"{ctx.settings.coordination_learned_quality:g}"
+            )
+        else:
+            remaining.append(e)
+            continue
+        why = Reason(rule="adapt.coordination.learned", text=text, source=POLICY_NOTE)
+        ctx.record(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]), None)
+    return remaining
+
+
+def _stop_peripheralizing(
+    ctx: _Context, exercises: list[ProgramExercise]
+) -> tuple[list[ProgramExercise], Reason | None]:
+    """Stop exercises loading a direction that peripheralized; add it to the program's safety.
+
+    The reason returned regresses the rest of the work (it is not progressed)."""
     directions: list[Direction] = []
     for s in ctx.log:
         if s.peripheralization is not None and s.peripheralization not in directions:
             directions.append(s.peripheralization)
     if not directions:
-        return list(ctx.program.exercises)
+        return exercises, None
     loads = {DIRECTION_LOADS[d] for d in directions}
     old = ctx.safety
     ctx.safety = old.model_copy(
@@ -238,28 +441,40 @@ def _stop_peripheralizing(ctx: _Context) -> list[ProgramExercise]:
             "provoking_loads": _union(old.provoking_loads, sorted(loads)),
         }
     )
-    text = f"symptoms peripheralized with {', '.join(directions)}: that direction is stopped"
+    text = (
+        f"symptoms peripheralized with {', '.join(directions)}: that direction is stopped and "
+        "the rest of the work is regressed"
+    )
     ctx.alerts.append(Alert(rule="adapt.peripheralization", text=text, escalate=True))
+    source = "TBC specific-exercise criteria (Fritz 2007), CLINICAL.md s6; a design rule"
     remaining: list[ProgramExercise] = []
-    for e in ctx.program.exercises:
+    for e in exercises:
         hit = sorted(loads.intersection(e.loads))
         if hit:
             why = Reason(
                 rule="adapt.stop.peripheralization",
                 text=f"{e.name} loads {', '.join(hit)}, which peripheralized symptoms",
-                source="TBC specific-exercise criteria (Fritz 2007), CLINICAL.md s6; a design rule",
+                source=source,
             )
             ctx.record(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]), None)
         else:
             remaining.append(e)
-    return remaining
+    rest = Reason(
+        rule="adapt.regress.peripheralization",
+        text=f"symptoms peripheralized with {', '.join(directions)}: the rest of the work "
+        "steps down, not up",
+        source=source,
+    )
+    return remaining, rest
 
 
 def _union(old: Sequence[_T], new: Sequence[_T]) -> list[_T]:
     return [*old, *(x for x in new if x not in old)]
 
 
-def _fall_back(ctx: _Context, remaining: list[ProgramExercise], flare: str) -> Adaptation:
+def _fall_back(
+    ctx: _Context, remaining: list[ProgramExercise], flare: str, reading: WindowReading
+) -> Adaptation:
     """Flare-up: pause progression, keep or swap to phase-1 pain-free (flare_safe) work only."""
     why = Reason(rule="adapt.flare_up", text=f"flare-up: {flare}", source=SILBERNAGEL)
     ctx.alerts.append(
@@ -276,17 +491,17 @@ def _fall_back(ctx: _Context, remaining: list[ProgramExercise], flare: str) -> A
             _gentlest(ctx, e, entry, why)
             continue
         rung = _flare_safe_rung(ctx, entry, in_program)
-        if rung is None:
+        dose = None if rung is None else _dose_within(rung, e)
+        if rung is None or dose is None:
             ctx.record(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]), None)
             continue
         in_program.add(rung.id)
         swap = Reason(
             rule="adapt.replace.flare_up", text=f"{rung.name} is pain-free work on the same ladder"
         )
-        ctx.record(
-            *_rung_change(e, rung, "replace", [why, swap], floor_dose(rung.dose, rung.bounds))
-        )
-    return _finish(ctx, status="paused", phase=1, phase_reason=why)
+        ctx.record(*_rung_change(e, rung, "replace", [why, swap], dose))
+    _escalate_stopped(ctx)
+    return _finish(ctx, status="paused", phase=1, phase_reason=why, reading=reading)
 
 
 def _gentlest(ctx: _Context, e: ProgramExercise, entry: Exercise, why: Reason) -> None:
@@ -319,9 +534,9 @@ def _flare_safe_rung(ctx: _Context, entry: Exercise, taken: set[str]) -> Exercis
     return None
 
 
-def _verdict(ctx: _Context) -> tuple[Verdict, list[Reason]]:
-    """Progress, hold or regress for the whole log, with the reasons (and clinician alerts)."""
-    log, settings = ctx.log, ctx.settings
+def _verdict(ctx: _Context, reading: WindowReading) -> tuple[Verdict, list[Reason]]:
+    """Progress, hold or regress for the whole window, with the reasons (and alerts)."""
+    log = ctx.log
     if any(s.new_neuro_symptoms for s in log):
         text = "new neurological symptoms reported: progression held for clinician review"
         ctx.alerts.append(Alert(rule="adapt.neuro_symptoms", text=text, escalate=True))
@@ -329,6 +544,8 @@ def _verdict(ctx: _Context) -> tuple[Verdict, list[Reason]]:
     if not log:
         return "hold", [Reason(rule="adapt.hold.no_sessions", text="no sessions were logged")]
     if ctx.program.dosing == "quota_based":
+        if reading.hold:
+            return "hold", reading.hold
         text = "graded activity: the dose follows the plan, not the pain (STarT Back high risk)"
         return "progress", [
             Reason(
@@ -337,43 +554,23 @@ def _verdict(ctx: _Context) -> tuple[Verdict, list[Reason]]:
                 source="Lindstrom et al., Phys Ther 1992; pairing with STarT high is a design choice",
             )
         ]
-    regress = _regress_reasons(log, settings)
-    if regress:
-        return "regress", regress
-    unsettled = [s for s in log if pain_zone(s, settings) == "acceptable"]
-    if unsettled:
-        dates = ", ".join(str(s.date) for s in unsettled)
-        text = f"pain reached the acceptable zone ({settings.safe_peak_nprs + 1}-{settings.acceptable_peak_nprs}/10) on {dates} but settled: hold"
-        return "hold", [Reason(rule="adapt.hold.pain_acceptable", text=text, source=SILBERNAGEL)]
-    text = f"pain stayed in the safe zone (<= {settings.safe_peak_nprs}/10 or <= +{settings.safe_rise_nprs}) and settled by the next morning"
+    if reading.regress:
+        return "regress", reading.regress
+    if reading.hold:
+        return "hold", reading.hold
+    s = ctx.settings
+    text = (
+        f"every session stayed within +{s.noise_rise_nprs} of the pre-session pain, settled by "
+        f"the next morning and stayed at or below {s.progress_max_nprs}/10; mean pain "
+        f"{reading.mean_before or 0:.1f}/10 is not above the baseline or the last review"
+    )
     return "progress", [Reason(rule="adapt.pain_safe", text=text, source=SILBERNAGEL)]
-
-
-def _regress_reasons(log: Sequence[Session], settings: AdaptationSettings) -> list[Reason]:
-    reasons: list[Reason] = []
-    beyond = [s for s in log if pain_zone(s, settings) == "beyond_limit"]
-    if beyond:
-        s = beyond[-1]
-        text = f"pain rose from {s.pain_before} to {s.pain_after}/10 on {s.date}, beyond the limit (> {settings.acceptable_peak_nprs}/10 or > +{settings.max_rise_nprs})"
-        reasons.append(
-            Reason(rule="adapt.regress.pain_beyond_limit", text=text, source=SILBERNAGEL)
-        )
-    unsettled = [s for s in log if next_morning_above_baseline(s)]
-    if unsettled:
-        s = unsettled[-1]
-        text = f"next-morning pain {s.next_morning_pain}/10 after {s.date} was above the pre-session {s.pain_before}/10"
-        reasons.append(Reason(rule="adapt.regress.next_morning", text=text, source=SILBERNAGEL))
-    slope = weekly_trend_rising(log, settings)
-    if slope is not None:
-        text = f"pain before sessions rose {slope:.1f} points/week over the last 7 days"
-        reasons.append(Reason(rule="adapt.regress.weekly_trend", text=text, source=SILBERNAGEL))
-    return reasons
 
 
 def _decide(
     ctx: _Context, e: ProgramExercise, verdict: Verdict, why: list[Reason], recent: set[str]
 ) -> None:
-    """Apply the log's verdict to one exercise (pinned doses stay as the clinician set them)."""
+    """Apply the window's verdict to one exercise (pinned doses stay as the clinician set them)."""
     if e.pinned:
         pin = Reason(rule="adapt.hold.pinned", text="the clinician pinned this exercise's dose")
         ctx.record(Change(exercise=e.id, action="hold", reasons=[pin]), _rewhy(e, [pin]))
@@ -422,7 +619,8 @@ def _progress_if_ready(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> 
 def _not_ready(ctx: _Context, e: ProgramExercise) -> list[Reason]:
     """Why the exercise is not ready to progress: too few sessions, incomplete, too hard, poor form.
 
-    Quota-based (graded activity) dosing looks only at whether the quota was done.
+    Quota-based (graded activity) dosing looks only at whether the quota was done. A logged
+    row with no sets done is no work done, whatever its ``completed`` says.
     """
     s = ctx.settings
     rec = exercise_record(ctx.log, e.id, e.dose.sets)
@@ -470,34 +668,81 @@ def _was(e: ProgramExercise, change: Change) -> Dose | str:
 def _progress(
     ctx: _Context, e: ProgramExercise, why: list[Reason]
 ) -> tuple[Change, ProgramExercise | None]:
-    """One step up: the next dose parameter, else the next rung when it is safe and in phase."""
+    """One step up: a dose parameter that keeps the session within its minutes, else the
+    next rung when it is safe, in phase and fits (directional drills: the rung first)."""
     entry = ctx.catalogue.get(e.id)
-    step = step_up(e.dose, entry.bounds, ctx.settings)
-    if step is not None:
-        r = Reason(
-            rule=f"adapt.progress.{step.parameter}",
-            text=f"{step.parameter} up one step: {describe_dose(e.dose)} -> {describe_dose(step.dose)}",
-            source=POLICY_NOTE,
-        )
+    directional = bool(DIRECTIONAL_TAGS & set(entry.tags))
+    if directional:
+        rung_move = _ladder_up(ctx, e, why)
+        if rung_move[0].action == "progress":
+            return rung_move
+    options = step_up_options(e.dose, entry.bounds, ctx.settings, ctx.limits(entry))
+    fitting = [o for o in options if ctx.fits(e.id, estimate_minutes(o.dose))]
+    if fitting:
+        step = fitting[0]
+        r = _step_reason(e, step, skipped=len(options) > len(fitting) and options[0] != step)
         moved = _redose(e, step.dose, [*why, r])
-        return Change(
+        change = Change(
             exercise=e.id,
             action="progress",
             parameter=step.parameter,
             from_=e.dose,
             to=step.dose,
             reasons=[*why, r],
-        ), moved
+        )
+        return change, moved
+    rung_move = _ladder_up(ctx, e, why)
+    if options and rung_move[0].action != "progress":
+        budget = Reason(
+            rule="adapt.hold.budget",
+            text=f"a step up ({describe_dose(options[0].dose)}) would take the session past "
+            f"{ctx.program.minutes_per_session} minutes; no other parameter or rung fits either",
+            source=POLICY_NOTE,
+        )
+        return Change(exercise=e.id, action="hold", reasons=[*why, budget]), _rewhy(
+            e, [*why, budget]
+        )
+    return rung_move
+
+
+def _step_reason(e: ProgramExercise, step: DoseStep, *, skipped: bool) -> Reason:
+    text = f"{step.parameter} up one step: {describe_dose(e.dose)} -> {describe_dose(step.dose)}"
+    if step.double_progression:
+        text += (
+            " (the equipment's smallest load step is large for this load, so the repetitions "
+            "go back down: double progression)"
+        )
+    if skipped:
+        text += "; the earlier parameter would not fit the session's minutes"
+    return Reason(rule=f"adapt.progress.{step.parameter}", text=text, source=POLICY_NOTE)
+
+
+def _ladder_up(
+    ctx: _Context, e: ProgramExercise, why: list[Reason]
+) -> tuple[Change, ProgramExercise | None]:
     rung = ctx.catalogue.harder(e.id)
     hold = _rung_blocked(ctx, e, rung)
-    if hold is not None or rung is None:
-        reasons = [*why, hold] if hold is not None else why
-        return Change(exercise=e.id, action="hold", reasons=reasons), _rewhy(e, reasons)
-    r = Reason(
-        rule="adapt.progress.ladder",
-        text=f"dose at the top of its range: next rung {rung.name} (level {rung.level})",
-    )
-    return _rung_change(e, rung, "progress", [*why, r])
+    if hold is None and rung is not None:
+        dose: Dose | None = rung.dose
+        if not ctx.fits(e.id, estimate_minutes(rung.dose)):
+            dose = floor_dose(rung.dose, rung.bounds)
+        if dose is not None and not ctx.fits(e.id, estimate_minutes(dose)):
+            dose = _dose_within(rung, e)  # a harder rung in no more time than now
+        if dose is None or not ctx.fits(e.id, estimate_minutes(dose)):
+            hold = Reason(
+                rule="adapt.hold.budget",
+                text=f"the next rung {rung.name} would take the session past "
+                f"{ctx.program.minutes_per_session} minutes",
+                source=POLICY_NOTE,
+            )
+        else:
+            r = Reason(
+                rule="adapt.progress.ladder",
+                text=f"next rung: {rung.name} (level {rung.level}) at {describe_dose(dose)}",
+            )
+            return _rung_change(e, rung, "progress", [*why, r], dose)
+    reasons = [*why, hold] if hold is not None else why
+    return Change(exercise=e.id, action="hold", reasons=reasons), _rewhy(e, reasons)
 
 
 def _rung_change(
@@ -538,10 +783,11 @@ def _rung_blocked(ctx: _Context, e: ProgramExercise, rung: Exercise | None) -> R
 
 
 def _regress(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
-    """One step down: reduce the last-raised dose parameter, else one rung down the ladder."""
+    """One step down: reduce the last-raised dose parameter, else one rung down the ladder
+    at a dose that takes no longer than the current one (a regression never adds minutes)."""
     entry = ctx.catalogue.get(e.id)
     count = _count_regression(ctx, e)
-    step = step_down(e.dose, entry.bounds, ctx.settings)
+    step = step_down(e.dose, entry.bounds, ctx.settings, ctx.limits(entry))
     if step is not None:
         r = Reason(
             rule=f"adapt.regress.{step.parameter}",
@@ -561,8 +807,10 @@ def _regress(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
         )
         return
     rung = ctx.catalogue.easier(e.id)
+    dose = None if rung is None else _dose_within(rung, e)
     if (
         rung is None
+        or dose is None
         or ctx.unsafe(rung) is not None
         or any(k.id == rung.id for k in (*ctx.program.exercises, *ctx.kept))
     ):
@@ -576,10 +824,11 @@ def _regress(ctx: _Context, e: ProgramExercise, why: list[Reason]) -> None:
         return
     r = Reason(
         rule="adapt.regress.ladder",
-        text=f"dose at the bottom of its range: one rung down to {rung.name}",
+        text=f"dose at the bottom of its range: one rung down to {rung.name} at "
+        f"{describe_dose(dose)}",
     )
     reasons = [*why, r, count]
-    ctx.record(*_rung_change(e, rung, "regress", reasons))
+    ctx.record(*_rung_change(e, rung, "regress", reasons, dose))
 
 
 def _count_regression(ctx: _Context, e: ProgramExercise) -> Reason:
@@ -599,6 +848,21 @@ def _regression_streak(reasons: Sequence[Reason]) -> int:
     return 0
 
 
+def _escalate_stopped(ctx: _Context) -> None:
+    """Stopping more than half of the program goes to the clinician (CLINICAL.md s7)."""
+    total = len(ctx.program.exercises)
+    stopped = [
+        c
+        for c in ctx.changes
+        if c.action == "stop" and not _has_rule(c.reasons, "adapt.coordination.learned")
+    ]
+    if total and len(stopped) > ctx.settings.escalate_stopped_share * total:
+        text = (
+            f"{len(stopped)} of {total} exercises stopped: the program needs a clinician's review"
+        )
+        ctx.alerts.append(Alert(rule="adapt.escalate.stopped", text=text, escalate=True))
+
+
 def _safe_reviews(program: Program) -> int:
     """Consecutive reviews in the current phase that were safe and progressed something."""
     for r in program.phase_reasons:
@@ -612,19 +876,40 @@ def _next_phase(ctx: _Context, verdict: Verdict) -> tuple[int, int]:
 
     A review is safe when the verdict is progress, nothing was escalated or alerted, and at
     least one exercise was progressed. The program advances one phase when enough exercises
-    have outgrown the current one, or after enough safe reviews in a row in this phase.
+    have outgrown the current one, or after enough safe reviews in a row in this phase; in
+    the first weeks after spinal surgery it stays in phase 1, and after them a clinician
+    approves every phase change (an escalated alert).
     """
     phase = ctx.program.phase
     if verdict != "progress" or ctx.alerts or not ctx.kept:
         return phase, 0
     progressed = any(c.action == "progress" for c in ctx.changes)
-    reviews = _safe_reviews(ctx.program) + 1 if progressed else 0
+    capped = all(c.action == "progress" or _capped(c) for c in ctx.changes)
+    reviews = _safe_reviews(ctx.program) + 1 if progressed or capped else 0
     if phase >= 3:
         return phase, reviews
     enough_reviews = reviews >= ctx.settings.phase_min_reviews
-    if enough_reviews or _outgrown_share(ctx) >= ctx.settings.phase_ready_share:
-        return phase + 1, 0
-    return phase, reviews
+    if not (enough_reviews or _outgrown_share(ctx) >= ctx.settings.phase_ready_share):
+        return phase, reviews
+    cap = phase_cap(ctx.precautions)
+    if cap is not None and phase >= cap:
+        return phase, reviews
+    surgery = needs_phase_approval(ctx.precautions)
+    if surgery is not None:
+        text = (
+            f"phase {phase} -> {phase + 1} proposed after lumbar surgery ({surgery.detail}): "
+            "a clinician approves the phase change before this version is used"
+        )
+        ctx.alerts.append(Alert(rule="adapt.escalate.surgery_phase", text=text, escalate=True))
+    return phase + 1, 0
+
+
+_CAPPED_RULES = ("adapt.hold.phase", "adapt.hold.top_of_ladder", "adapt.hold.budget")
+"""Holds that mean the exercise has outgrown what this phase and session can give it."""
+
+
+def _capped(change: Change) -> bool:
+    return change.action == "hold" and any(_has_rule(change.reasons, r) for r in _CAPPED_RULES)
 
 
 def _outgrown_share(ctx: _Context) -> float:
@@ -634,15 +919,7 @@ def _outgrown_share(ctx: _Context) -> float:
     outgrown = 0
     for e in ctx.kept:
         change = by_id.get(e.id)
-        capped = (
-            change is not None
-            and change.action == "hold"
-            and (
-                _has_rule(change.reasons, "adapt.hold.phase")
-                or _has_rule(change.reasons, "adapt.hold.top_of_ladder")
-            )
-        )
-        if capped or ctx.catalogue.get(e.id).phase > phase:
+        if (change is not None and _capped(change)) or ctx.catalogue.get(e.id).phase > phase:
             outgrown += 1
     return outgrown / len(ctx.kept)
 
@@ -655,6 +932,7 @@ def _finish(
     safe_reviews: int = 0,
     referral: Referral | None = None,
     phase_reason: Reason | None = None,
+    reading: WindowReading | None = None,
 ) -> Adaptation:
     old = ctx.program
     phase_reasons = [r for r in old.phase_reasons if r.rule != "adapt.phase.safe_reviews"]
@@ -673,6 +951,11 @@ def _finish(
     if old.status == "paused" and status == "active":
         text = "no flare-up since the last version: progression resumes"
         phase_reasons.append(Reason(rule="adapt.flare_settled", text=text))
+    windows = list(old.pain_windows)
+    if reading is not None:
+        window = reading.window(old.version, ctx.log)
+        if window is not None:
+            windows.append(window)
     program = old.model_copy(
         update={
             "version": old.version + 1,
@@ -681,12 +964,17 @@ def _finish(
             "phase_reasons": phase_reasons,
             "exercises": [] if status == "referral" else ctx.kept,
             "referral": referral if status == "referral" else old.referral,
-            "safety": ctx.safety,
+            "safety": ctx.safety.model_copy(update={"approval_nprs": None}),
+            "pain_windows": windows,
             "approved_by": None,
         }
     )
     validated = Program.model_validate(program.model_dump())
     return Adaptation(program=validated, changes=ctx.changes, alerts=ctx.alerts)
+
+
+_STALE_PREFIXES = ("adapt.", "dose.", "override.dose")
+"""Reasons that describe a dose: replaced whenever the dose changes, so none goes stale."""
 
 
 def _rewhy(e: ProgramExercise, reasons: list[Reason]) -> ProgramExercise:
@@ -696,14 +984,22 @@ def _rewhy(e: ProgramExercise, reasons: list[Reason]) -> ProgramExercise:
 
 
 def _redose(e: ProgramExercise, dose: Dose, reasons: list[Reason]) -> ProgramExercise:
-    return _rewhy(e, reasons).model_copy(update={"dose": dose, "minutes": estimate_minutes(dose)})
+    """The exercise at a new dose: reasons about the old dose (its starting dose, its hold
+    cap, the clinician's dose) go; this adaptation's reasons say why the dose is what it is."""
+    if dose == e.dose:
+        return _rewhy(e, reasons)
+    kept = [r for r in e.reasons if not r.rule.startswith(_STALE_PREFIXES)]
+    return e.model_copy(
+        update={"reasons": [*kept, *reasons], "dose": dose, "minutes": estimate_minutes(dose)}
+    )
 
 
 def _from_catalogue(
     entry: Exercise, was: ProgramExercise, reasons: list[Reason], dose: Dose | None = None
 ) -> ProgramExercise:
-    """A new rung as a program exercise: catalogue dose, the old exercise's prescription reasons."""
-    kept = [r for r in was.reasons if not r.rule.startswith("adapt.")]
+    """A new rung as a program exercise: the old exercise's reasons for being in the program
+    (not those about its dose), and this adaptation's."""
+    kept = [r for r in was.reasons if not r.rule.startswith(_STALE_PREFIXES)]
     loads: list[SpinalLoad] = list(entry.loads)
     return ProgramExercise(
         id=entry.id,

@@ -15,9 +15,16 @@ from spinecoach.exercises.model import Dose, DoseBounds
 from spinecoach.prescription.dosing import estimate_minutes, shorter_dose
 from spinecoach.prescription.program import Reason
 from spinecoach.prescription.rules import reason
-from spinecoach.prescription.selection import Choice
+from spinecoach.prescription.selection import Choice, session_order
 
-__all__ = ["CORE_PRIORITY", "MIN_SESSION_MINUTES", "Planned", "check_minutes", "fit_to_budget"]
+__all__ = [
+    "CORE_PRIORITY",
+    "MIN_SESSION_MINUTES",
+    "PROGRESSION_HEADROOM",
+    "Planned",
+    "check_minutes",
+    "fit_to_budget",
+]
 
 MIN_SESSION_MINUTES = 5
 """The shortest session the engine plans (matches the intake's lower bound)."""
@@ -25,9 +32,9 @@ MIN_SESSION_MINUTES = 5
 CORE_PRIORITY = 70
 """Slots at or above this priority are the phase core; below it they are optional extras."""
 
-SELF_MANAGEMENT_MAX_EXERCISES = 4
-"""A self-management program stays short (STarT low risk: minimal intervention, Hill 2011);
-the number itself is policy."""
+PROGRESSION_HEADROOM = 0.85
+"""A first program is planned into this share of the patient's minutes, so that the first
+progressions fit the session (policy); when it cannot, the whole budget is used."""
 
 
 @dataclass(slots=True)
@@ -74,13 +81,10 @@ def fit_to_budget(
     """The exercises that fit (in plan order) and those dropped, each with its reason."""
     kept = list(plan)
     dropped: list[tuple[Planned, Reason]] = []
-    if self_management:
-        limit = SELF_MANAGEMENT_MAX_EXERCISES
-        while len(kept) > limit and _drop_lowest(
-            kept, dropped, core_too=True, why=reason("budget.self_management", limit=limit)
-        ):
-            pass
     over_budget = reason("budget.dropped", minutes=minutes)
+    if self_management:  # keep the tailoring: shorten doses before leaving anything out
+        while not _fits(kept, minutes) and _trim_longest(kept, minutes):
+            pass
     while not _fits(kept, minutes) and _drop_lowest(kept, dropped, core_too=False, why=over_budget):
         pass
     while not _fits(kept, minutes) and _trim_longest(kept, minutes):
@@ -126,7 +130,7 @@ def _refill(
         if candidate is not None:
             kept.append(candidate)
             dropped.remove((planned, because))
-    kept.sort(key=lambda p: (not p.choice.warm_up, p.choice.order))
+    kept.sort(key=lambda p: session_order(p.choice))
 
 
 def _shortest_fit(planned: Planned, kept: list[Planned], minutes: int) -> Planned | None:

@@ -8,7 +8,7 @@ from spinecoach.exercises import Catalogue
 from spinecoach.exercises.model import Dose
 from spinecoach.prescription.program import Program, ProgramExercise, Reason
 
-__all__ = ["dose_in_words", "render_program"]
+__all__ = ["dose_in_words", "render_handout", "render_program"]
 
 _WIDTH = 88
 _PATHWAYS = {
@@ -46,14 +46,40 @@ def _wrap(text: str, indent: str) -> list[str]:
     return textwrap.wrap(text, _WIDTH, initial_indent=indent, subsequent_indent=indent) or [indent]
 
 
-def _reasons(reasons: list[Reason], indent: str) -> list[str]:
+def _reasons(reasons: list[Reason], indent: str, *, patient: bool = False) -> list[str]:
+    """Reasons with rule ids for the clinician; plain words only (and none of the technical
+    ones) for the patient."""
     lines: list[str] = []
     for r in reasons:
-        lines.extend(_wrap(f"- {r.text} [{r.rule}]", indent))
+        if patient and r.rule.split(".")[0] in _CLINICIAN_ONLY:
+            continue
+        text = r.text if patient else f"{r.text} [{r.rule}]"
+        lines.extend(_wrap(f"- {text}", indent))
     return lines
 
 
-def _exercise(number: int, item: ProgramExercise, catalogue: Catalogue) -> list[str]:
+_CLINICIAN_ONLY = frozenset({"stratum", "dose", "budget", "override", "adapt", "phase", "safety"})
+"""Reason families that are the clinician's business: risk strata, dose rules, budgets,
+overrides, adaptation bookkeeping (the patient's handout says what to do, not why the engine
+chose it)."""
+
+_STOP_WHEN = (
+    "Stop and contact your clinician if pain spreads down a leg, if you get new numbness, "
+    "tingling or weakness, problems passing urine or opening your bowels, numbness between "
+    "your legs, or if your back is clearly worse the next morning."
+)
+
+_WALKING = {
+    "extension": "Walk tall, with your back upright; if sitting makes you worse, break it up "
+    "with short walks.",
+    "flexion": "If walking upright hurts, lean slightly forward (as on a trolley) and rest "
+    "sitting when you need to; short walks are better than one long one.",
+}
+
+
+def _exercise(
+    number: int, item: ProgramExercise, catalogue: Catalogue, *, patient: bool = False
+) -> list[str]:
     pinned = " (chosen by your physiotherapist)" if item.pinned else ""
     lines = [f"{number}. {item.name}{pinned}  (about {item.minutes:.0f} min)"]
     lines.extend(_wrap(f"Dose: {dose_in_words(item.dose)}", "   "))
@@ -65,20 +91,45 @@ def _exercise(number: int, item: ProgramExercise, catalogue: Catalogue) -> list[
         if exercise.cues:
             lines.extend(_wrap(f"Tips: {' '.join(exercise.cues)}", "   "))
     lines.extend(_wrap(f"Why it matters: {item.education}", "   "))
-    lines.append("   Why it is in your program:")
-    lines.extend(_reasons(item.reasons, "     "))
+    if not patient:
+        lines.append("   Why it is in your program:")
+        lines.extend(_reasons(item.reasons, "     "))
     return lines
 
 
 def render_program(program: Program, catalogue: Catalogue) -> str:
-    """The program as plain text for the patient and the physiotherapist."""
+    """The program as plain text for the physiotherapist: every reason with its rule id."""
+    return _render(program, catalogue, patient=False)
+
+
+def render_handout(program: Program, catalogue: Catalogue) -> str:
+    """The patient's handout in plain words: what to do, how much, why it matters and when
+    to stop; no rule ids, no risk-stratum labels, no list of what was left out."""
+    return _render(program, catalogue, patient=True)
+
+
+def _render(program: Program, catalogue: Catalogue, *, patient: bool) -> str:
     lines = [f"Exercise program for {program.patient_id} (version {program.version})"]
     if program.status == "referral" and program.referral is not None:
         ref = program.referral
         lines += ["", f"STOP: no exercise for now. {ref.urgency.upper()} medical care is needed."]
         lines += _wrap(f"What to do: {ref.patient_action}", "")
-        lines += _wrap(f"For the clinician: {ref.clinician_action}", "")
-        lines += _wrap(f"Red flags: {', '.join(ref.flags) or 'see the screen'}", "")
+        if not patient:
+            lines += _wrap(f"For the clinician: {ref.clinician_action}", "")
+            lines += _wrap(f"Red flags: {', '.join(ref.flags) or 'see the screen'}", "")
+    elif patient:
+        lines += [
+            f"{program.sessions_per_week} sessions a week, about "
+            f"{program.total_minutes:.0f} minutes each",
+        ]
+        if program.status == "paused":
+            lines += _wrap("Your back flared up: for now only the gentle exercises below.", "")
+        for number, item in enumerate(program.exercises, start=1):
+            lines += ["", *_exercise(number, item, catalogue, patient=True)]
+        walking = _WALKING.get(program.safety.directional_preference or "")
+        if walking is not None and program.safety.directional_preference in _WALKING:
+            lines += ["", *_wrap(f"Walking: {walking}", "")]
+        lines += ["", *_wrap(f"When to stop: {_STOP_WHEN}", "")]
     else:
         lines += [
             f"Care: {_PATHWAYS[program.care_pathway]}; dosing: {program.dosing.replace('_', '-')}",
@@ -91,8 +142,8 @@ def render_program(program: Program, catalogue: Catalogue) -> str:
             lines += ["", *_exercise(number, item, catalogue)]
     if program.advice:
         lines += ["", "Advice:"]
-        lines += _reasons(program.advice, "  ")
-    if program.excluded:
+        lines += _reasons(program.advice, "  ", patient=patient)
+    if program.excluded and not patient:
         lines += ["", "Left out, and why:"]
         for ex in program.excluded:
             lines += _wrap(f"- {ex.name}: {ex.reasons[0].text}", "  ")

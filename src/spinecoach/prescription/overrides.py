@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from spinecoach.errors import InputError, UnknownItemError
 from spinecoach.exercises.model import Dose, Exercise, Range
-from spinecoach.vocabulary import Contraindication
+from spinecoach.vocabulary import Contraindication, Equipment
 
 __all__ = ["DoseChange", "Overrides", "apply_dose_change", "check_overrides"]
 
@@ -55,6 +55,16 @@ class Overrides(_Doc):
         default_factory=list,
         description="contraindications the intake cannot express (e.g. wrist_pain)",
     )
+    allow_anti_rotation: bool = Field(
+        default=False,
+        description="offer anti-rotation isometrics (the spine held still) although rotation "
+        "provokes symptoms; the reason is shown in the program",
+    )
+    load_steps_kg: dict[Equipment, float] = Field(
+        default_factory=dict,
+        description="the smallest load step of the patient's own equipment, kg (e.g. "
+        "pulley: 1.25 with add-on plates); loads progress by it",
+    )
     note: str | None = Field(default=None, description="the clinician's note, kept for the record")
 
     def wanted(self) -> list[str]:
@@ -69,6 +79,9 @@ def check_overrides(overrides: Overrides, known: Collection[str]) -> None:
             _known(f"overrides.{field}", exercise_id, known)
     for exercise_id in sorted(overrides.doses):
         _known("overrides.doses", exercise_id, known)
+    for equipment, step in overrides.load_steps_kg.items():
+        if not 0 < step <= 50:
+            raise InputError(f"overrides.load_steps_kg.{equipment}: {step:g} must be 0-50 kg")
     both = sorted(set(overrides.wanted()) & set(overrides.exclude))
     if both:
         raise InputError(

@@ -8,17 +8,26 @@ to the session's minutes. Pure and deterministic: the same input gives the same 
 from __future__ import annotations
 
 import functools
+import math
 from typing import NamedTuple
 
 from spinecoach.clinical.assessment import Assessment
 from spinecoach.clinical.intake import PatientProfile
+from spinecoach.errors import InputError
 from spinecoach.exercises import Catalogue
-from spinecoach.prescription.budget import Planned, check_minutes, fit_to_budget
+from spinecoach.prescription.budget import (
+    MIN_SESSION_MINUTES,
+    PROGRESSION_HEADROOM,
+    Planned,
+    check_minutes,
+    fit_to_budget,
+)
 from spinecoach.prescription.dosing import DosingContext, initial_dose
 from spinecoach.prescription.index import CatalogueIndex, index_catalogue
 from spinecoach.prescription.overrides import Overrides, apply_dose_change, check_overrides
 from spinecoach.prescription.pathway import advice, care_pathway, is_blocked, referral
 from spinecoach.prescription.phases import choose_phase
+from spinecoach.prescription.precautions import Precaution, phase_cap
 from spinecoach.prescription.program import (
     CarePathway,
     Dosing,
@@ -29,7 +38,14 @@ from spinecoach.prescription.program import (
     Reason,
 )
 from spinecoach.prescription.rules import reason
-from spinecoach.prescription.safety import SafetyContext, program_safety, safety_context, verdicts
+from spinecoach.prescription.safety import (
+    SUPPORT_SURFACES,
+    SafetyContext,
+    isometric_anti_rotation,
+    program_safety,
+    safety_context,
+    verdicts,
+)
 from spinecoach.prescription.selection import Choice, select_exercises
 from spinecoach.prescription.tailoring import goals_of
 
@@ -37,6 +53,9 @@ __all__ = ["prescribe"]
 
 PIN_PRIORITY = 1000
 """Pinned exercises outrank every slot: the clinician's choice is never dropped for time."""
+
+ANTI_ROTATION_PRIORITY = 72
+"""An anti-rotation isometric the clinician allowed ranks with the phase core (policy)."""
 
 _REFUSED_RED_FLAG = "a red flag stops all exercise until a clinician clears it."
 
@@ -54,18 +73,26 @@ def prescribe(
     check_overrides(overrides, index.by_id.keys())
     pathway, dosing, pathway_reason = care_pathway(assessment)
     added: dict[str, str] = dict.fromkeys(overrides.contraindications, "added by the clinician")
-    ctx = safety_context(assessment, profile, added)
+    ctx = safety_context(
+        assessment, profile, added, anti_rotation_allowed=overrides.allow_anti_rotation
+    )
+    safety = program_safety(assessment, profile, ctx)
+    if overrides.load_steps_kg:
+        safety = safety.model_copy(update={"load_steps_kg": dict(overrides.load_steps_kg)})
     common = _Common(
         patient_id=profile.id,
         care_pathway=pathway,
         dosing=dosing,
         minutes_per_session=profile.minutes_per_session,
         sessions_per_week=profile.sessions_per_week,
-        safety=program_safety(assessment, profile, ctx),
+        safety=safety,
     )
     if is_blocked(assessment):
         return _referral_program(assessment, index, overrides, common)
     phase, phase_reasons = choose_phase(assessment)
+    if phase_cap(ctx.precautions) is not None:
+        surgery = next(p for p in ctx.precautions if p.id == "surgery.early")
+        phase, phase_reasons = 1, [reason("phase.1.surgery", detail=surgery.detail)]
     unsafe = verdicts(index, ctx)
     self_management = pathway == "self_management"
     choices = select_exercises(
@@ -76,6 +103,7 @@ def prescribe(
         phase,
         self_management=self_management,
     )
+    choices = _anti_rotation(index, unsafe, ctx, choices)
     choices, refused = _apply_pins(index, ctx, unsafe, overrides, choices)
     dosing_ctx = DosingContext(
         phase=phase,
@@ -86,18 +114,70 @@ def prescribe(
         weak_side=assessment.endurance.weak_side,
     )
     plan = [_planned(choice, dosing_ctx, overrides, assessment) for choice in choices]
-    kept, dropped = fit_to_budget(
-        plan, profile.minutes_per_session, self_management=self_management
-    )
+    kept, dropped = _fit(plan, profile.minutes_per_session, self_management=self_management)
     return Program(
         status="active",
         phase=phase,
         phase_reasons=phase_reasons,
         exercises=[_program_exercise(p) for p in kept],
         excluded=_excluded(index, unsafe, overrides, refused, dropped),
-        advice=advice(assessment, profile, pathway_reason, goals_of(assessment, profile)),
+        advice=[
+            *advice(assessment, profile, pathway_reason, goals_of(assessment, profile)),
+            *_health_advice(ctx.precautions),
+        ],
         **common._asdict(),
     )
+
+
+def _fit(
+    plan: list[Planned], minutes: int, *, self_management: bool
+) -> tuple[list[Planned], list[tuple[Planned, Reason]]]:
+    """Fit the plan with room to progress (``PROGRESSION_HEADROOM``), else into the minutes."""
+    roomy = max(MIN_SESSION_MINUTES, math.floor(minutes * PROGRESSION_HEADROOM))
+    try:
+        trial = [Planned(p.choice, p.dose, list(p.reasons), p.fixed_dose) for p in plan]
+        return fit_to_budget(trial, roomy, self_management=self_management)
+    except InputError:
+        return fit_to_budget(plan, minutes, self_management=self_management)
+
+
+_HEALTH_ADVICE = {
+    "pregnancy.falls": "advice.health.pregnancy",
+    "bone.flexion": "advice.health.bone",
+    "surgery.phase_approval": "advice.health.surgery",
+    "cardio.strain": "advice.health.cardio",
+}
+
+
+def _health_advice(precautions: tuple[Precaution, ...]) -> list[Reason]:
+    """One piece of advice per health condition in force (CLINICAL.md section 10)."""
+    return [
+        reason(_HEALTH_ADVICE[p.id], detail=p.detail) for p in precautions if p.id in _HEALTH_ADVICE
+    ]
+
+
+def _anti_rotation(
+    index: CatalogueIndex,
+    unsafe: dict[str, list[Reason]],
+    ctx: SafetyContext,
+    choices: list[Choice],
+) -> list[Choice]:
+    """With the clinician's override, a rotation-provoked patient gets an anti-rotation
+    isometric (spine held still), with the reason shown."""
+    if not ctx.anti_rotation_allowed or "rotation" not in ctx.provoking_loads:
+        return choices
+    if any(isometric_anti_rotation(c.entry.exercise) for c in choices):
+        return choices
+    allowed = [
+        e
+        for e in index.tagged(("anti_rotation",))
+        if e.id not in unsafe and isometric_anti_rotation(e.exercise)
+    ]
+    if not allowed:
+        return choices
+    best = min(allowed, key=lambda e: (e.exercise.level, e.id))
+    why = reason("select.anti_rotation_override")
+    return [*choices, Choice(best, [why], ANTI_ROTATION_PRIORITY, len(choices) + 500)]
 
 
 class _Common(NamedTuple):
@@ -157,7 +237,9 @@ def _apply_pins(
             refused[exercise_id] = [reason("override.refused_safety", why=why), *clinical]
             continue
         if problems:
-            missing = ", ".join(sorted(index.by_id[exercise_id].equipment - ctx.equipment))
+            missing = ", ".join(
+                sorted(index.by_id[exercise_id].equipment - ctx.equipment - SUPPORT_SURFACES)
+            )
             refused[exercise_id] = [reason("override.refused_equipment", missing=missing)]
             continue
         pin = reason("override.pinned")

@@ -5,17 +5,20 @@ Field names are the public document format (DESIGN.md section 3; `spinecoach sch
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from spinecoach.clinical.assessment import Urgency
+from spinecoach.clinical.health import Health
 from spinecoach.exercises.model import Dose, Mode, Purpose
 from spinecoach.vocabulary import Direction, Equipment, SpinalLoad
 
 __all__ = [
     "CarePathway",
     "ExcludedExercise",
+    "PainWindow",
     "Program",
     "ProgramExercise",
     "ProgramSafety",
@@ -57,6 +60,11 @@ class ProgramExercise(_Value):
     reasons: list[Reason] = Field(min_length=1)
     education: str
     pinned: bool = False
+    learned: bool = Field(
+        default=False,
+        description="the clinician marks a coordination drill learned; the next version "
+        "leaves it out",
+    )
 
 
 class ExcludedExercise(_Value):
@@ -97,6 +105,41 @@ class ProgramSafety(_Value):
         description="review-level red flags awaiting a clinician: no progression until cleared "
         "(a clinician clears a flag by removing its id here when approving a version)",
     )
+    health: Health | None = Field(
+        default=None,
+        description="the intake's health section: its precautions hold for every version",
+    )
+    anti_rotation_allowed: bool = Field(
+        default=False,
+        description="the clinician allows anti-rotation isometrics (spine held still) although "
+        "rotation provokes symptoms",
+    )
+    load_steps_kg: dict[Equipment, float] = Field(
+        default_factory=dict,
+        description="the smallest load step of the patient's own equipment, kg",
+    )
+    approval_nprs: int | None = Field(
+        default=None,
+        ge=0,
+        le=10,
+        description="NPRS recorded when this version was approved; the baseline of the next "
+        "review when given (else baseline_nprs)",
+    )
+
+    @property
+    def review_baseline(self) -> int | None:
+        """The pain the next review compares with: at approval, else at intake."""
+        return self.approval_nprs if self.approval_nprs is not None else self.baseline_nprs
+
+
+class PainWindow(_Value):
+    """The pre-session pain of the sessions one program version was reviewed on."""
+
+    version: int = Field(ge=1)
+    first: dt.date
+    last: dt.date
+    sessions: int = Field(ge=1)
+    mean_before: float = Field(ge=0, le=10, description="mean pre-session NPRS")
 
 
 class Program(_Value):
@@ -116,6 +159,10 @@ class Program(_Value):
     advice: list[Reason] = Field(default_factory=list)
     referral: Referral | None = None
     safety: ProgramSafety
+    pain_windows: list[PainWindow] = Field(
+        default_factory=list,
+        description="pain of every reviewed window so far, oldest first (trend across versions)",
+    )
     approved_by: str | None = Field(default=None, description="clinician who approved it")
 
     @property

@@ -32,6 +32,15 @@ _MCGILL_BIG3 = "McGill Big 3, holds of about 7-10 s (powerrackstrength.com citin
 _MCGILL_RATIOS = "McGill endurance ratios (matassessment.com); CLINICAL.md section 5"
 _LINDSTROM = "Lindstrom et al., Phys Ther 1992 (graded activity); CLINICAL.md section 7"
 _FAIRBANK = "Fairbank & Pynsent, Spine 2000 (ODI bands); CLINICAL.md section 2"
+_ACOG = (
+    "ACOG Committee Opinion 650 (2015) and earlier guidance, as widely summarised; "
+    "CLINICAL.md section 10"
+)
+_TFTF = (
+    "Too Fit To Fracture (Giangregorio et al., Osteoporos Int 2014; 2015); Osteoporosis "
+    "Canada; CLINICAL.md section 10"
+)
+_SURGERY = "Oosterhuis et al. 2014, Cochrane CD003007; CLINICAL.md section 10"
 _SILBERNAGEL = (
     "Silbernagel pain-monitoring model, safe zone <= 3/10 (bim.physio); CLINICAL.md section 7"
 )
@@ -157,7 +166,113 @@ _RULE_LIST: tuple[Rule, ...] = (
     ),
     Rule("safety.contraindication", "Contraindicated: {tag} ({why}).", None),
     Rule("safety.equipment", "Needs equipment that is not available: {missing}.", None),
+    # --- health precautions (CLINICAL.md section 10) -------------------------------------------
+    Rule(
+        "health.pregnancy.position",
+        "Lies {where}; {detail}: past the first trimester, side-lying, all-fours, sitting or "
+        "standing variants instead.",
+        f"{_ACOG}; the 13-week limit is policy",
+        policy=True,
+    ),
+    Rule(
+        "health.pregnancy.falls",
+        "Balance work without support; {detail}: no work with a risk of falling.",
+        _ACOG,
+    ),
+    Rule(
+        "health.bone.flexion",
+        "Loaded or repeated forward bending of the spine; {detail}: spine-sparing work only.",
+        f"{_TFTF}; what counts as loaded is policy",
+        policy=True,
+    ),
+    Rule(
+        "health.bone.rotation",
+        "Loaded or repeated twisting of the spine; {detail}: spine-sparing work only.",
+        f"{_TFTF}; what counts as loaded is policy",
+        policy=True,
+    ),
+    Rule(
+        "health.bone.balance",
+        "Balance work without support nearby; {detail}: balance work with a chair, counter "
+        "or wall to hold.",
+        _TFTF,
+    ),
+    Rule(
+        "health.falls.balance",
+        "Balance work without support; {detail}: balance work only with support.",
+        "CLINICAL.md section 10 (falls risk)",
+        policy=True,
+    ),
+    Rule(
+        "health.surgery.early",
+        "After lumbar surgery ({detail}), {why}: phase 1 only and the surgeon's restrictions "
+        "until 6 weeks.",
+        f"{_SURGERY}; the 6-week boundary is policy",
+        policy=True,
+    ),
+    Rule(
+        "health.cardio.strain",
+        "Heavy straining or breath-holding; {detail}: no heavy lifting, breathe out on effort.",
+        "CLINICAL.md section 10 (cardiovascular conditions)",
+        policy=True,
+    ),
+    Rule(
+        "phase.1.surgery",
+        "Lumbar surgery ({detail}): phase 1 until 6 weeks after the operation; a clinician "
+        "approves each phase change after that.",
+        f"{_SURGERY}; the 6-week boundary is policy",
+        policy=True,
+    ),
+    Rule(
+        "advice.health.cardio",
+        "Because of {detail}: your clinician confirms medical clearance before you start; "
+        "breathe out on effort and never hold your breath while exercising.",
+        "CLINICAL.md section 10 (cardiovascular conditions)",
+        policy=True,
+    ),
+    Rule(
+        "advice.health.pregnancy",
+        "Pregnancy ({detail}): pelvic floor and breathing work stay in your program; stop and "
+        "tell your clinician about bleeding, dizziness, chest pain or fluid loss.",
+        _ACOG,
+    ),
+    Rule(
+        "advice.health.bone",
+        "Bone health ({detail}): strength and balance work are kept (they protect bone and "
+        "prevent falls); avoid bending forward or twisting quickly, repeatedly or under load.",
+        _TFTF,
+    ),
+    Rule(
+        "advice.health.surgery",
+        "After your operation ({detail}): follow your surgeon's restrictions; your clinician "
+        "approves each step up to a new phase.",
+        _SURGERY,
+    ),
+    Rule(
+        "tailor.bone_health",
+        "{detail}: {what}, kept in the program (resistance and balance training protect bone "
+        "and prevent falls).",
+        _TFTF,
+    ),
+    Rule(
+        "tailor.falls",
+        "Falls risk: supported balance work to keep steady on your feet.",
+        "CLINICAL.md section 10 (falls risk)",
+        policy=True,
+    ),
     # --- selection ----------------------------------------------------------------------------
+    Rule(
+        "select.coordination",
+        "First, coordination of the deep trunk muscles ({what}); it stays until it is learned "
+        "(the clinician marks it, or sensors show good control).",
+        _HODGES,
+    ),
+    Rule(
+        "select.anti_rotation_override",
+        "Allowed by the clinician although rotation provokes symptoms: an anti-rotation "
+        "isometric holds the spine still while the trunk resists turning.",
+        None,
+    ),
     Rule(
         "select.directional_preference",
         "Matches the directional preference ({direction}): repeated movement this way eases "
@@ -200,6 +315,12 @@ _RULE_LIST: tuple[Rule, ...] = (
     Rule(
         "select.endurance",
         "Phase 2: static co-activation of deep and superficial muscles ({what}).",
+        _HODGES,
+    ),
+    Rule(
+        "select.endurance_dynamic",
+        "Phase 2: dynamic co-activation of deep and superficial muscles ({what}), after the "
+        "static holds.",
         _HODGES,
     ),
     Rule(

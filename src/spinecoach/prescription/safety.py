@@ -14,14 +14,22 @@ from types import MappingProxyType
 
 from spinecoach.clinical.assessment import Assessment
 from spinecoach.clinical.intake import PatientProfile
+from spinecoach.exercises.model import Exercise
 from spinecoach.prescription.index import CatalogueIndex, IndexedExercise
+from spinecoach.prescription.precautions import (
+    Precaution,
+    active_precautions,
+    precaution_reasons,
+)
 from spinecoach.prescription.program import ProgramSafety, Reason
 from spinecoach.prescription.rules import reason
 from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
 
 __all__ = [
+    "SUPPORT_SURFACES",
     "SafetyContext",
     "exclusion_reasons",
+    "isometric_anti_rotation",
     "program_safety",
     "safety_context",
     "verdicts",
@@ -39,6 +47,10 @@ class SafetyContext:
     contraindications: tuple[tuple[str, str], ...]
     """(tag, why it applies in plain words), sorted by tag"""
     equipment: frozenset[str]
+    precautions: tuple[Precaution, ...] = ()
+    """health precautions in force (CLINICAL.md section 10)"""
+    anti_rotation_allowed: bool = False
+    """the clinician allows anti-rotation isometrics although rotation provokes"""
 
     @property
     def contraindication_tags(self) -> frozenset[str]:
@@ -67,10 +79,22 @@ def implied_contraindications(assessment: Assessment) -> dict[str, str]:
     return found
 
 
+def isometric_anti_rotation(e: Exercise) -> bool:
+    """A static drill that resists rotation with the spine held still (Pallof hold)."""
+    return (
+        e.mode == "static"
+        and "anti_rotation" in e.tags
+        and set(e.loaded_directions) <= {"rotation"}
+        and e.loads.get("rotation") == "low"
+    )
+
+
 def safety_context(
     assessment: Assessment,
     profile: PatientProfile,
     extra_contraindications: Mapping[str, str] | None = None,
+    *,
+    anti_rotation_allowed: bool = False,
 ) -> SafetyContext:
     """Collect the patient's safety facts; ``extra_contraindications`` come from the clinician."""
     movement = assessment.movement
@@ -84,6 +108,8 @@ def safety_context(
         peripheralizing_loads=frozenset(DIRECTION_LOADS[d] for d in movement.peripheralizing),
         contraindications=tuple(sorted(contraindications.items())),
         equipment=frozenset(profile.equipment),
+        precautions=active_precautions(assessment.health),
+        anti_rotation_allowed=anti_rotation_allowed,
     )
 
 
@@ -97,18 +123,27 @@ def clinical_reasons(entry: IndexedExercise, ctx: SafetyContext) -> list[Reason]
     reasons: list[Reason] = []
     for load in sorted(entry.loads & ctx.peripheralizing_loads):
         reasons.append(reason("safety.peripheralizing", load=load))
-    for load in sorted((entry.loads & ctx.provoking_loads) - ctx.peripheralizing_loads):
+    provoking = ctx.provoking_loads
+    if ctx.anti_rotation_allowed and isometric_anti_rotation(entry.exercise):
+        provoking = provoking - {"rotation"}
+    for load in sorted((entry.loads & provoking) - ctx.peripheralizing_loads):
         directions = ", ".join(d for d in ctx.provoking if DIRECTION_LOADS[d] == load)
         reasons.append(reason("safety.provoking_direction", load=load, directions=directions))
     for tag, why in ctx.contraindications:
         if tag in entry.contraindications:
             reasons.append(reason("safety.contraindication", tag=tag, why=why))
+    reasons.extend(precaution_reasons(entry.exercise, ctx.precautions))
     return reasons
 
 
+SUPPORT_SURFACES: frozenset[str] = frozenset({"chair", "wall"})
+"""Something to sit on or hold (a chair, a wall, a kitchen counter) is found in every home:
+it is never "equipment" a patient lacks (issue: support surfaces are not equipment)."""
+
+
 def equipment_reasons(entry: IndexedExercise, equipment: frozenset[str]) -> list[Reason]:
-    """Equipment the exercise needs and the patient lacks."""
-    missing = entry.equipment - equipment
+    """Equipment the exercise needs and the patient lacks (support surfaces never count)."""
+    missing = entry.equipment - equipment - SUPPORT_SURFACES
     if not missing:
         return []
     return [reason("safety.equipment", missing=", ".join(sorted(missing)))]
@@ -160,4 +195,6 @@ def program_safety(
         directional_preference=movement.directional_preference,
         baseline_nprs=assessment.scores.nprs,
         stratum=start_back.stratum if start_back is not None else None,
+        health=assessment.health if assessment.health.any else None,
+        anti_rotation_allowed=ctx.anti_rotation_allowed,
     )

@@ -19,13 +19,43 @@ from spinecoach.prescription.rules import reason
 from spinecoach.prescription.slots import Slot
 from spinecoach.prescription.tailoring import OLDER_ADULT_AGE, tailoring_slots
 
-__all__ = ["PHASE_SLOTS", "Choice", "select_exercises"]
+__all__ = ["COORDINATION_SLOTS", "PHASE_SLOTS", "Choice", "select_exercises", "session_order"]
 
+
+COORDINATION_SLOTS: tuple[Slot, ...] = (
+    Slot(
+        "coordination.tra_multifidus",
+        ("tra_multifidus",),
+        "select.coordination",
+        88,
+        what="transversus abdominis drawing-in with multifidus co-activation",
+        warm_up=True,
+        prefer="easiest",
+    ),
+    Slot(
+        "coordination.breathing",
+        ("coordination", "breathing", "pelvic_floor"),
+        "select.coordination",
+        87,
+        what="diaphragmatic breathing with pelvic-floor co-activation",
+        warm_up=True,
+        prefer="easiest",
+    ),
+    Slot(
+        "coordination.pelvic_tilt",
+        ("pelvic_tilt",),
+        "select.coordination",
+        86,
+        what="pelvic tilts",
+        warm_up=True,
+        prefer="easiest",
+    ),
+)
+"""Every first program starts with deep-muscle coordination, whatever its phase (Hodges 2007;
+CLINICAL.md section 8); the easiest safe position of each ladder is taken."""
 
 PHASE_SLOTS: Mapping[Phase, tuple[Slot, ...]] = {
     1: (
-        Slot("breathing", ("breathing",), "select.breathing", 82, fresh=True),
-        Slot("deep_stabilizer", ("deep_stabilizer",), "select.deep_stabilizer", 80, fresh=True),
         Slot("motor_control", ("motor_control",), "select.motor_control", 74, fresh=True),
         Slot(
             "pain_free_mobility",
@@ -36,15 +66,6 @@ PHASE_SLOTS: Mapping[Phase, tuple[Slot, ...]] = {
         ),
     ),
     2: (
-        Slot(
-            "warm_up",
-            ("deep_stabilizer",),
-            "select.warm_up",
-            45,
-            phase_max=1,
-            warm_up=True,
-            fresh=True,
-        ),
         Slot("curl_up", ("big3", "curl_up"), "select.big3", 80, what="curl-up", fresh=True),
         Slot(
             "side_bridge",
@@ -59,15 +80,6 @@ PHASE_SLOTS: Mapping[Phase, tuple[Slot, ...]] = {
         Slot("dead_bug", ("dead_bug",), "select.endurance", 66, what="dead bug", fresh=True),
     ),
     3: (
-        Slot(
-            "warm_up",
-            ("deep_stabilizer",),
-            "select.warm_up",
-            40,
-            phase_max=1,
-            warm_up=True,
-            fresh=True,
-        ),
         Slot(
             "warm_up_big3",
             ("big3", "bird_dog"),
@@ -145,6 +157,7 @@ def select_exercises(
     if self_management:
         walking = Slot(WALKING.key, WALKING.tags, WALKING.rule, WALKING_SELF_MANAGEMENT_PRIORITY)
     slots = (
+        *COORDINATION_SLOTS,
         *tailoring_slots(assessment, profile, before_core=True),
         *PHASE_SLOTS[phase],
         *tailoring_slots(assessment, profile, before_core=False),
@@ -158,7 +171,10 @@ def select_exercises(
         best = _best(index, blocked, slot, patient, ladders)
         if best is None:
             continue
-        why = reason(slot.rule, what=slot.what, name=slot.what, **slot.details)
+        rule = slot.rule
+        if rule == "select.endurance" and best.exercise.mode == "dynamic":
+            rule = "select.endurance_dynamic"  # a dynamic drill is never called static
+        why = reason(rule, what=slot.what, name=slot.what, **slot.details)
         existing = chosen.get(best.id)
         if existing is not None:
             if why not in existing.reasons:
@@ -170,7 +186,27 @@ def select_exercises(
         ladders[best.exercise.ladder] = best.id
     for choice in chosen.values():
         choice.reasons.sort(key=lambda r: _REASON_ORDER.get(r.rule.split(".")[0], 9))
-    return sorted(chosen.values(), key=lambda c: (not c.warm_up, c.order))
+    return sorted(chosen.values(), key=session_order)
+
+
+_DIRECTIONAL_RULES = frozenset(
+    {"select.directional_preference", "select.lateral_shift", "select.classification"}
+)
+
+
+def session_order(choice: Choice) -> tuple[int, int, int]:
+    """Coordination and warm-ups first, then directional work, then static before dynamic
+    work, aerobic work last (CLINICAL.md section 8: static, then dynamic co-activation)."""
+    entry = choice.entry.exercise
+    if choice.warm_up:
+        block = 0
+    elif any(r.rule in _DIRECTIONAL_RULES for r in choice.reasons):
+        block = 1
+    elif entry.purpose == "aerobic":
+        block = 4
+    else:
+        block = 2 if entry.mode == "static" else 3
+    return (block, choice.order, 0)
 
 
 _REASON_ORDER = {"select": 0, "tailor": 1}

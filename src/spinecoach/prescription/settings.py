@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from spinecoach.vocabulary import Equipment
+
 __all__ = ["POLICY_NOTE", "AdaptationSettings"]
 
 POLICY_NOTE = "clinic policy (CLINICAL.md s7 proposed default), not a published LBP rule"
@@ -23,48 +25,63 @@ class AdaptationSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # --- pain response (NPRS 0-10) -------------------------------------------------------
-    safe_peak_nprs: int = Field(
-        default=3,
+    # --- pain response (NPRS 0-10; CLINICAL.md s7 "Proposed defaults (revised)") ----------
+    noise_rise_nprs: int = Field(
+        default=1,
         ge=0,
         le=10,
-        description="session pain at or below this is in the safe zone (traffic light 0-3; "
-        "Silbernagel model as taught by T. Goom, bim.physio)",
+        description="a post-session rise of at most this over the pre-session pain is "
+        "measurement noise; a progression needs every session within it",
     )
-    safe_rise_nprs: int = Field(
+    rise_nprs: int = Field(
         default=2,
-        ge=0,
+        ge=1,
         le=10,
-        description="a rise over the pre-session pain of at most this also counts as safe "
-        "('<= 2 above baseline', CLINICAL.md s7 proposed default)",
+        description="a post-session rise of at least this is a real rise: hold when it settled "
+        "by the next morning, regress when it did not or when two sessions rose",
     )
-    acceptable_peak_nprs: int = Field(
+    progress_max_nprs: int = Field(
         default=5,
         ge=0,
         le=10,
-        description="pain that rises above this is beyond the limit (acceptable zone 4-5, "
-        "high risk > 5; bim.physio)",
+        description="no progression when pain before, after or the next morning exceeds this "
+        "in any session, however steady (the 'acceptable' ceiling of the Silbernagel model, "
+        "bim.physio)",
+    )
+    baseline_rise_nprs: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="a window whose mean pre-session pain is this much above the baseline "
+        "regresses, whatever the number of sessions (the NPRS MCID, Ostelo 2008)",
+    )
+    window_mean_tolerance_nprs: float = Field(
+        default=0.5,
+        ge=0,
+        le=2,
+        description="a progression needs the window's mean pre-session pain to be no more than "
+        "this above the previous window's mean and the baseline (rounding noise of 0-10 scores)",
     )
     max_rise_nprs: int = Field(
         default=3,
-        ge=0,
+        ge=1,
         le=10,
-        description="a rise of more than this over the pre-session pain is beyond the limit "
+        description="a rise of more than this counts toward a flare-up streak "
         "('not more than +2-3 over baseline', generic clinic rule, hp-3.co.uk)",
     )
     trend_rise_per_week: float = Field(
         default=1.0,
         gt=0,
-        description="pre-session pain climbing by at least this many points per week over the "
-        "last 7 days counts as a rising weekly trend (Silbernagel: pain must not increase "
-        "week to week)",
+        description="pre-session pain climbing by at least this many points per week inside "
+        "one window holds progression (Silbernagel: pain must not increase week to week)",
     )
     # --- flare-up ------------------------------------------------------------------------
     flare_peak_nprs: int = Field(
         default=8,
         ge=0,
         le=10,
-        description="session pain at or above this (and higher than before) is a flare-up",
+        description="session pain at or above this (and higher than before) is a flare-up; "
+        "for a patient whose baseline is high the limit is baseline + baseline_rise_nprs",
     )
     flare_next_morning_rise: int = Field(
         default=3,
@@ -76,7 +93,7 @@ class AdaptationSettings(BaseModel):
         default=2,
         ge=1,
         le=10,
-        description="this many sessions in a row with pain beyond the limit is a flare-up",
+        description="this many sessions in a row rising by more than max_rise_nprs is a flare-up",
     )
     # --- readiness to progress -------------------------------------------------------------
     min_sessions: int = Field(
@@ -110,6 +127,27 @@ class AdaptationSettings(BaseModel):
         le=10,
         description="an exercise regressed this many adaptations in a row goes to the clinician",
     )
+    escalate_baseline_days: int = Field(
+        default=7,
+        ge=1,
+        le=60,
+        description="pain 2+ above baseline (baseline_rise_nprs) for this many days goes to the "
+        "clinician (CLINICAL.md s7 escalation)",
+    )
+    escalate_stopped_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="stopping more than this share of the program's exercises goes to the "
+        "clinician (CLINICAL.md s7 escalation)",
+    )
+    coordination_learned_quality: float = Field(
+        default=0.85,
+        ge=0,
+        le=1,
+        description="a coordination drill whose sensor-measured lumbar stillness averages at "
+        "least this over min_sessions sessions counts as learned and leaves the program",
+    )
     # --- phase advancement ----------------------------------------------------------------
     phase_ready_share: float = Field(
         default=0.5,
@@ -138,7 +176,34 @@ class AdaptationSettings(BaseModel):
     )
     reps_step: int = Field(default=2, ge=1, description="repetitions step")
     sets_step: int = Field(default=1, ge=1, description="sets step")
-    duration_step_min: float = Field(default=5.0, gt=0, description="time-based work step, min")
+    duration_step_min: float = Field(
+        default=5.0, gt=0, description="largest single step of timed work, min"
+    )
+    duration_step_share: float = Field(
+        default=0.2,
+        gt=0,
+        le=1,
+        description="timed and aerobic work grows by minutes, at most this share a step",
+    )
+    aerobic_weekly_share: float = Field(
+        default=0.1,
+        gt=0,
+        le=1,
+        description="walking and running volume grows by at most this share a week (the "
+        "widely used '10 % rule', [U] as a published LBP rule)",
+    )
+    max_load_step_share: float = Field(
+        default=0.1,
+        gt=0,
+        le=1,
+        description="a load step may add at most about this share of the current load; a "
+        "larger equipment step waits until the reps top out (double progression)",
+    )
+    load_steps_kg: dict[Equipment, float] = Field(
+        default_factory=dict,
+        description="the smallest load step of the clinic's or patient's equipment, kg, by "
+        "equipment (e.g. pulley: 1.25 with add-on plates); the catalogue's step otherwise",
+    )
     # --- graded activity (STarT Back high: quota-based dosing) -----------------------------
     quota_steps_per_week: int = Field(
         default=1,
@@ -150,10 +215,11 @@ class AdaptationSettings(BaseModel):
 
     @model_validator(mode="after")
     def _zones_ordered(self) -> AdaptationSettings:
-        if not self.safe_peak_nprs <= self.acceptable_peak_nprs < self.flare_peak_nprs:
-            raise ValueError(
-                "pain zones must rise: safe_peak_nprs <= acceptable_peak_nprs < flare_peak_nprs"
-            )
-        if self.safe_rise_nprs > self.max_rise_nprs:
-            raise ValueError("safe_rise_nprs must not exceed max_rise_nprs")
+        if not self.progress_max_nprs < self.flare_peak_nprs:
+            raise ValueError("progress_max_nprs must be below flare_peak_nprs")
+        if not self.noise_rise_nprs < self.rise_nprs <= self.max_rise_nprs:
+            raise ValueError("pain rises must order: noise_rise_nprs < rise_nprs <= max_rise_nprs")
+        for equipment, step in self.load_steps_kg.items():
+            if not 0 < step <= 50:
+                raise ValueError(f"load_steps_kg.{equipment}: {step:g} must be in 0-50 kg")
         return self

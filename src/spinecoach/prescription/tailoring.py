@@ -115,8 +115,35 @@ def tailoring_slots(
         *_SLOT_OCCUPATIONS.get(profile.occupation, ()),
         *(_RUNNING if _runs(profile) else ()),
         *_older_adult(profile),
+        *_health(assessment),
         *_goal_slots(goals_of(assessment, profile)),
     )
+
+
+_BONE_HEALTH = (
+    ("bone.strength", ("squat",), "resistance training for the legs and hips", 65),
+    ("bone.extensors", ("extensor_endurance",), "back-extensor work", 64),
+    ("bone.balance", ("balance",), "balance work with support nearby", 63),
+)
+"""Too Fit To Fracture: resistance and balance training are kept for fragile bones, with
+back-extensor work (CLINICAL.md section 10 [V])."""
+
+
+def _health(assessment: Assessment) -> tuple[Slot, ...]:
+    """Bone health keeps resistance, extensor and balance work; falls risk adds supported
+    balance (CLINICAL.md section 10); the precautions make each of them safe."""
+    health = assessment.health
+    slots: list[Slot] = []
+    if health.bone_fragility:
+        from spinecoach.prescription.precautions import active_precautions
+
+        detail = next(p.detail for p in active_precautions(health) if p.id == "bone.flexion")
+        for key, tags, what, priority in _BONE_HEALTH:
+            details = MappingProxyType({"detail": detail.capitalize()})
+            slots.append(Slot(key, tags, "tailor.bone_health", priority, what, details=details))
+    if health.falls_risk:
+        slots.append(Slot("falls.balance", ("balance",), "tailor.falls", 62))
+    return tuple(slots)
 
 
 def _directional(assessment: Assessment) -> tuple[Slot, ...]:

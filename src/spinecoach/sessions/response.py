@@ -37,18 +37,16 @@ PainZone = Literal["safe", "acceptable", "beyond_limit"]
 
 
 def pain_zone(session: Session, settings: AdaptationSettings) -> PainZone:
-    """Classify a session's pain response against the clinic's pain-monitoring thresholds.
+    """Classify one session's pain response by the revised rules (CLINICAL.md s7).
 
-    Beyond the limit: pain rose into the high-risk zone (> acceptable peak) or rose by more
-    than the allowed rise. Safe: pain stayed in the safe zone or rose by no more than the
-    safe rise. Anything between is acceptable.
+    Beyond the limit: pain rose by ``rise_nprs`` or more. Safe: it rose by no more than
+    measurement noise and stayed at or below ``progress_max_nprs``. Anything between is
+    acceptable (hold).
     """
     rise = session.pain_rise
-    if (rise > 0 and session.pain_after > settings.acceptable_peak_nprs) or (
-        rise > settings.max_rise_nprs
-    ):
+    if rise >= settings.rise_nprs:
         return "beyond_limit"
-    if session.pain_after <= settings.safe_peak_nprs or rise <= settings.safe_rise_nprs:
+    if rise <= settings.noise_rise_nprs and session.pain_after <= settings.progress_max_nprs:
         return "safe"
     return "acceptable"
 
@@ -127,7 +125,11 @@ def exercise_record(
     done = [d for s in sessions for d in s.exercises if d.id == exercise_id]
     if not done:
         return ExerciseRecord(0, 0.0, None, None)
-    sets_done = sum(prescribed_sets if d.completed else min(d.sets, prescribed_sets) for d in done)
+    # a row with no sets done is no work done, whatever its ``completed`` flag says
+    sets_done = sum(
+        prescribed_sets if d.completed and d.sets > 0 else min(d.sets, prescribed_sets)
+        for d in done
+    )
     completion = min(sets_done / (prescribed_sets * len(done)), 1.0)
     rpes = [d.rpe for d in done if d.rpe is not None]
     qualities = [d.sensor.quality for d in done if d.sensor and d.sensor.quality is not None]

@@ -33,6 +33,7 @@ from spinecoach.prescription.progression import describe_dose
 from spinecoach.prescription.settings import AdaptationSettings
 from spinecoach.sessions.model import Session, SessionLog
 from spinecoach.simulate.patient_model import (
+    PainProfile,
     PatientState,
     PatientTraits,
     attends,
@@ -79,6 +80,7 @@ class Course(BaseModel):
 
     seed: int
     weeks: int
+    pain_profile: PainProfile = "model"
     approval_model: str = APPROVAL_MODEL
     intake: Intake
     traits: PatientTraits
@@ -96,8 +98,12 @@ def run_course(
     seed: int = 0,
     catalogue: Catalogue | None = None,
     settings: AdaptationSettings | None = None,
+    *,
+    pain_profile: PainProfile = "model",
 ) -> Course:
-    """Run a (given or random) patient through ``weeks`` of sessions and weekly reviews."""
+    """Run a (given or random) patient through ``weeks`` of sessions and weekly reviews.
+
+    ``pain_profile`` picks how the back responds (``patient_model.PainProfile``)."""
     from spinecoach.exercises import load_catalogue
     from spinecoach.prescription.prescribe import prescribe
     from spinecoach.simulate.patients import random_intake
@@ -114,7 +120,9 @@ def run_course(
         if run.program.status == "referral":
             run.ended = f"referral before week {week}: exercise stopped for medical review"
             break
-        done = _week_of_sessions(run, traits, state, catalogue, week=week, rng=rng)
+        done = _week_of_sessions(
+            run, traits, state, catalogue, week=week, rng=rng, profile=pain_profile
+        )
         review = len(run.pending) >= settings.min_sessions or week - run.last_review >= 2
         result = _review(run, settings, catalogue) if review and run.pending else None
         if review:
@@ -126,7 +134,9 @@ def run_course(
         if week % REMEASURE_WEEKS == 0 or week == weeks:
             day = START + dt.timedelta(days=7 * week - 1)
             run.measurements.append(_measurement(day, measures(traits, state, intake)))
-    return _finish(run, intake, traits, weeks, seed)
+    return _finish(run, intake, traits, weeks, seed).model_copy(
+        update={"pain_profile": pain_profile}
+    )
 
 
 class _Run:
@@ -152,6 +162,7 @@ def _week_of_sessions(
     *,
     week: int,
     rng: np.random.Generator,
+    profile: PainProfile = "model",
 ) -> list[Session]:
     """The sessions the patient does this week, spread over the prescribed days."""
     prescribed = run.program.sessions_per_week if run.program.status != "referral" else 0
@@ -159,9 +170,13 @@ def _week_of_sessions(
     days = sorted({int(i * 7 / prescribed) for i in range(prescribed)}) if prescribed else []
     done: list[Session] = []
     for day in days:
-        if attends(traits, week, rng):
+        if profile != "model" or attends(traits, week, rng):
             date = monday + dt.timedelta(days=day)
-            done.append(simulate_session(traits, state, run.program, catalogue, date=date, rng=rng))
+            done.append(
+                simulate_session(
+                    traits, state, run.program, catalogue, date=date, rng=rng, profile=profile
+                )
+            )
     run.pending.extend(done)
     run.adherence.append(
         AdherenceWeek(
@@ -244,7 +259,8 @@ def render_course(course: Course) -> str:
     first = course.programs[0]
     t = course.traits
     lines = [
-        f"Simulated course for {course.intake.patient.id} (seed {course.seed}, {course.weeks} weeks)",
+        f"Simulated course for {course.intake.patient.id} (seed {course.seed}, {course.weeks} "
+        f"weeks, pain profile {course.pain_profile})",
         f"  {course.intake.patient.age} y, {course.intake.patient.occupation} work; "
         f"STarT Back {first.safety.stratum or 'n/a'}; pathway {first.care_pathway}; "
         f"dosing {first.dosing}; {first.sessions_per_week} sessions/week",

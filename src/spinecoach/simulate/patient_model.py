@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,8 @@ from spinecoach.sessions.model import ExerciseDone, Session
 from spinecoach.vocabulary import DIRECTION_LOADS, Direction, SpinalLoad
 
 __all__ = [
+    "PAIN_PROFILES",
+    "PainProfile",
     "PatientState",
     "PatientTraits",
     "attends",
@@ -61,6 +64,17 @@ NEURO_CHANCE = 0.01
 """Chance per session that a patient with nerve-root symptoms reports new leg symptoms."""
 HIDDEN_PROVOKING_CHANCE = 0.1
 """Chance that a direction the intake did not test truly provokes pain (found in sessions)."""
+
+PainProfile = Literal["model", "rises", "goes_well"]
+"""How the simulated back responds: ``model`` from capacity and provoking loads (above);
+``rises``: pain rises by 2-3 after every session, is still up the next morning and creeps up
+from session to session; ``goes_well``: every session leaves pain where it was or lower, the
+next morning too, background pain eases, and every exercise is done at moderate effort."""
+PAIN_PROFILES: tuple[PainProfile, ...] = ("model", "rises", "goes_well")
+RISING_CREEP = 0.15
+"""Background pain added per session in the ``rises`` profile, NPRS."""
+EASING_PER_SESSION = 0.15
+"""Background pain lost per session in the ``goes_well`` profile, NPRS."""
 
 
 class PatientTraits(BaseModel):
@@ -158,8 +172,11 @@ def simulate_session(
     *,
     date: dt.date,
     rng: np.random.Generator,
+    profile: PainProfile = "model",
 ) -> Session:
     """One session done on ``date``: pain before/after, next morning, every exercise logged."""
+    if profile != "model":
+        return _scripted_session(traits, state, program, profile, date=date, rng=rng)
     _recover(state, date)
     before = _clip_pain(state.pain + state.irritation + rng.normal(0.0, traits.pain_noise))
     rise = 0.0
@@ -187,6 +204,45 @@ def simulate_session(
         new_neuro_symptoms=neuro,
         peripheralization=_direction(periph),
         exercises=done,
+    )
+
+
+def _scripted_session(
+    traits: PatientTraits,
+    state: PatientState,
+    program: Program,
+    profile: PainProfile,
+    *,
+    date: dt.date,
+    rng: np.random.Generator,
+) -> Session:
+    """A session whose pain follows the profile; the exercises are done as prescribed."""
+    state.last_date = date
+    before = _clip_pain(state.pain)
+    if profile == "rises":
+        after = min(before + int(rng.integers(2, 4)), 10)
+        morning = min(before + 1, 10)
+        state.pain = min(state.pain + RISING_CREEP, 10.0)
+    else:
+        after = max(before - int(rng.integers(0, 2)), 0)
+        morning = before
+        state.pain = max(state.pain - EASING_PER_SESSION, 0.0)
+    state.history.append(state.pain)
+    done = [
+        ExerciseDone(
+            id=e.id,
+            sets=e.dose.sets,
+            reps=e.dose.reps,
+            hold_s=e.dose.hold_s,
+            load_kg=e.dose.load_kg,
+            duration_min=e.dose.duration_min,
+            completed=True,
+            rpe=float(round(3.0 + rng.uniform(0.0, 1.0), 1)),
+        )
+        for e in program.exercises
+    ]
+    return Session(
+        date=date, pain_before=before, pain_after=after, next_morning_pain=morning, exercises=done
     )
 
 

@@ -43,7 +43,17 @@ def small_catalogue() -> Catalogue:
     ex = _exercise
     return Catalogue.from_exercises(
         [
-            ex("breath", tags=["breathing", "deep_stabilizer", "flare_safe", "older_adult"]),
+            ex(
+                "breath",
+                tags=[
+                    "coordination",
+                    "breathing",
+                    "pelvic_floor",
+                    "deep_stabilizer",
+                    "flare_safe",
+                    "older_adult",
+                ],
+            ),
             ex("drawing_in", tags=["deep_stabilizer", "motor_control", "flare_safe"]),
             ex(
                 "knee_hug",

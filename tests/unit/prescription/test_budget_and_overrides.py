@@ -53,7 +53,7 @@ def test_budget_that_holds_nothing_is_an_error_naming_minutes(
         [
             make_exercise(
                 "long_breath",
-                tags=["breathing"],
+                tags=["coordination", "breathing", "pelvic_floor"],
                 dose={"sets": 3, "reps": 10, "hold_s": 10, "rest_s": 60},
                 bounds={
                     "sets": {"min": 3, "max": 4},
@@ -228,7 +228,9 @@ def test_time_based_work_is_shortened_within_bounds_to_fit(
         bounds={"sets": {"min": 1, "max": 2}, "duration_min": {"min": 6, "max": 40}},
         tags=["walking", "aerobic"],
     )
-    breath = make_exercise("breath", tags=["breathing", "deep_stabilizer"])
+    breath = make_exercise(
+        "breath", tags=["coordination", "breathing", "pelvic_floor", "deep_stabilizer"]
+    )
     catalogue = Catalogue.from_exercises([walking, breath])
     low_risk = {"start_back": [0] * 9, "nprs": 5}
     program = _run(

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from spinecoach.exercises.model import Dose, DoseBounds, Range
 from spinecoach.prescription.progression import (
+    StepLimits,
     describe_dose,
     floor_dose,
     step_down,
@@ -58,14 +59,71 @@ def test_long_holds_move_by_a_share_of_the_hold() -> None:
     assert (down.parameter, down.dose.hold_s) == ("hold_s", 108)
 
 
-def test_load_moves_by_the_machines_smallest_increment_after_reps_and_sets() -> None:
-    start = Dose(sets=3, reps=12, load_kg=2.5)
-    step = step_up(start, PULLEY, SETTINGS)
+HEAVY_PULLEY = DoseBounds(
+    sets=Range(min=1, max=3),
+    reps=Range(min=8, max=12),
+    load_kg=Range(min=5, max=50),
+    load_increment_kg=2.5,
+)
+
+
+def test_load_moves_by_the_smallest_step_when_it_is_at_most_ten_percent() -> None:
+    step = step_up(Dose(sets=3, reps=12, load_kg=25), HEAVY_PULLEY, SETTINGS)
     assert step is not None
-    assert (step.parameter, step.dose.load_kg) == ("load_kg", 5.0)
-    assert _walk_up(Dose(sets=1, reps=8, load_kg=2.5), PULLEY) == (
-        ["reps"] * 2 + ["sets"] * 2 + ["load_kg"] * 3
+    assert (step.parameter, step.dose.load_kg, step.double_progression) == ("load_kg", 27.5, False)
+
+
+def test_a_large_equipment_step_waits_for_the_reps_then_resets_them() -> None:
+    """2.5 kg on 5 kg is 50 %: reps first, then load up with reps back down (double
+    progression), and only when the work done (sets x reps x kg) does not grow."""
+    assert (
+        _walk_up(Dose(sets=1, reps=8, load_kg=5), HEAVY_PULLEY)[:4] == ["reps"] * 2 + ["sets"] * 2
     )
+    top = Dose(sets=3, reps=12, load_kg=5)
+    step = step_up(top, HEAVY_PULLEY, SETTINGS)
+    assert step is not None
+    assert step.double_progression
+    assert (step.dose.load_kg, step.dose.reps) == (7.5, 8)
+    assert step_up(Dose(sets=3, reps=10, load_kg=5), HEAVY_PULLEY, SETTINGS) is not None
+    assert (
+        step_up(Dose(sets=3, reps=12, load_kg=2.5), PULLEY, SETTINGS) is None
+    )  # 2.5 -> 5 kg at 8 reps is more work than 12 x 2.5 kg: no step
+
+
+def test_the_patients_own_smaller_step_is_used() -> None:
+    limits = StepLimits(load_step_kg=1.25)
+    step = step_up(Dose(sets=3, reps=12, load_kg=12.5), HEAVY_PULLEY, SETTINGS, limits)
+    assert step is not None
+    assert (step.dose.load_kg, step.double_progression) == (13.75, False)
+
+
+def test_timed_work_grows_by_minutes_never_by_sets() -> None:
+    walk = DoseBounds(sets=Range(min=1, max=3), duration_min=Range(min=5, max=60))
+    step = step_up(Dose(sets=1, duration_min=10), walk, SETTINGS)
+    assert step is not None
+    assert (step.parameter, step.dose.sets, step.dose.duration_min) == ("duration_min", 1, 12)
+    weekly = step_up(Dose(sets=1, duration_min=10), walk, SETTINGS, StepLimits(duration_share=0.1))
+    assert weekly is not None
+    assert weekly.dose.duration_min == 11
+    assert describe_dose(Dose(sets=1, duration_min=10)) == "10 min"
+    assert describe_dose(Dose(sets=2, duration_min=10)) == "2 x 10 min"
+
+
+@given(
+    minutes=st.floats(min_value=0.3, max_value=60, allow_nan=False),
+    share=st.floats(min_value=0.01, max_value=1.0),
+)
+@settings(max_examples=200, deadline=None)
+def test_timed_steps_never_exceed_their_share(minutes: float, share: float) -> None:
+    bounds = DoseBounds(sets=Range(min=1, max=3), duration_min=Range(min=0.1, max=120))
+    dose = Dose(sets=1, duration_min=round(minutes, 1))
+    step = step_up(dose, bounds, SETTINGS, StepLimits(duration_share=share))
+    if step is not None:
+        assert step.dose.sets == dose.sets
+        grown = (step.dose.duration_min or 0) - (dose.duration_min or 0)
+        assert (
+            0 < grown <= min(share, SETTINGS.duration_step_share) * (dose.duration_min or 0) + 1e-6
+        )
 
 
 def test_regression_takes_back_the_last_parameter_first() -> None:

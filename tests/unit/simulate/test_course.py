@@ -38,7 +38,9 @@ def test_patients_who_tolerate_load_progress_to_phase_three(courses: list[Course
     tolerant = [c for c in courses if _tolerates_load(c)]
     assert len(tolerant) >= 5
     reached = [c for c in tolerant if max(p.phase for p in c.programs) == 3]
-    assert len(reached) >= 0.75 * len(tolerant), [
+    # pain must stay within noise of the pre-session pain and at 5/10 or below to progress
+    # (CLINICAL.md s7 revised), so fewer of the model's patients reach phase 3 in 12 weeks
+    assert len(reached) >= 0.6 * len(tolerant), [
         (c.seed, [p.phase for p in c.programs]) for c in tolerant
     ]
 
@@ -96,3 +98,45 @@ def test_rendered_course_shows_twelve_weeks_and_the_outcomes(courses: list[Cours
     assert len(week_rows) == 12
     assert "approved automatically unless the adaptation escalates" in text
     assert "felt better (pain)" in text
+
+
+EXAMPLES = (
+    "desk-worker",
+    "manual-worker",
+    "older-adult-stenosis",
+    "runner",
+    "pregnancy",
+    "osteoporosis-steroids",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", EXAMPLES)
+def test_pain_that_rises_after_every_session_is_never_progressed(
+    examples_dir: Path, case: str
+) -> None:
+    intake = load_document(examples_dir / f"{case}.intake.json", Intake)
+    course = run_course(intake, weeks=12, seed=1, pain_profile="rises")
+    assert sum(w.reviewed for w in course.log) >= 4
+    progressed = [
+        (w.week, c.exercise) for w in course.log for c in w.changes if c.action == "progress"
+    ]
+    assert progressed == []
+    assert max(p.phase for p in course.programs[1:]) <= course.programs[0].phase
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", EXAMPLES)
+def test_a_course_that_goes_well_progresses_in_small_steps_to_phase_two_or_three(
+    examples_dir: Path, case: str
+) -> None:
+    intake = load_document(examples_dir / f"{case}.intake.json", Intake)
+    course = run_course(intake, weeks=12, seed=1, pain_profile="goes_well")
+    progressions = [c for w in course.log for c in w.changes if c.action == "progress"]
+    assert len(progressions) >= 8
+    assert 2 <= max(p.phase for p in course.programs) <= 3
+    for program in course.programs:
+        assert program.total_minutes <= program.minutes_per_session
+    for c in progressions:  # one parameter (or one rung) per step
+        assert c.parameter is not None
+    assert all(p.status == "active" for p in course.programs)
