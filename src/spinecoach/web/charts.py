@@ -43,7 +43,7 @@ TRACE_MAX_POINTS: Final = 800
 """A lumbar-angle trace is cut to at most this many points (min and max kept per bucket)."""
 
 _BLUE: Final = "#1f4e79"
-_BAND: Final = "#9db3c8"
+_BAND: Final = "#f3d98b"
 _ZONE_COLOURS: Final = ("#4c9a6a", "#e3b448", "#e07b39", "#b83b3b")
 
 PROM_SCALES: Final[dict[str, tuple[str, float, float]]] = {
@@ -79,7 +79,7 @@ def _date_axis() -> alt.X:
         "date:T",
         title="Date",
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=6),
+        axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=5),
     )
 
 
@@ -126,7 +126,7 @@ def prom_chart(measure: str, points: Points) -> str:
         band = {"lo": max(lo, low), "hi": min(hi, high)}
         layers.append(
             alt.Chart(alt.InlineData(values=[band]))
-            .mark_rect(color=_BAND, opacity=0.35)
+            .mark_rect(color=_BAND, opacity=0.45)
             .encode(y="lo:Q", y2="hi:Q")
         )
         subtitle += f"; shaded: within the important change ({_threshold(measure)}) of baseline"

@@ -40,7 +40,7 @@ def desk_worker_record(sessions: str = "desk-worker.sessions.json") -> PatientRe
         timeline=load_document(EXAMPLES / "desk-worker.timeline.json", Timeline),
         sensors=sensor_summaries(),
         name="Alex Example",
-        birth_date=dt.date(1984, 5, 2),
+        birth_date=dt.date(1991, 8, 14),
         as_of=dt.date(2026, 3, 30),
     )
 

@@ -90,9 +90,7 @@ def test_the_program_follows_the_physical_activity_pattern(
 ) -> None:
     bundle = _bundle(record, catalogue)
     (plan,) = _resources(bundle, "CarePlan")
-    plan_url = next(
-        e["fullUrl"] for e in bundle["entry"] if e["resource"] == plan
-    )
+    plan_url = next(e["fullUrl"] for e in bundle["entry"] if e["resource"] == plan)
     assert plan["status"] == "active"
     assert plan["intent"] == "plan"
     requests = _resources(bundle, "ServiceRequest")
