@@ -43,7 +43,7 @@ from spinecoach.outcomes.adherence import summarize_adherence
 from spinecoach.prescription.handout import dose_in_words
 from spinecoach.prescription.program import ProgramExercise
 
-__all__ = ["BundleKind", "export_bundle"]
+__all__ = ["BundleKind", "export_bundle", "response_items"]
 
 BundleKind = Literal["collection", "transaction"]
 
@@ -185,7 +185,8 @@ def _questionnaire(b: _Bundler, key: str) -> str:
     )
 
 
-def _answers(q: Questionnaires, key: str) -> list[dict[str, Any]]:
+def response_items(q: Questionnaires, key: str) -> list[dict[str, Any]]:
+    """The QuestionnaireResponse items of one instrument's answers (skipped items left out)."""
     form = FORMS[key]
     if key == "psfs":
         return [
@@ -256,7 +257,7 @@ def _intake_scores(b: _Bundler) -> set[tuple[dt.date, str]]:
                 "status": "completed",
                 "subject": {"reference": b.patient},
                 "authored": when.isoformat(),
-                "item": _answers(q, key),
+                "item": response_items(q, key),
             },
         )
         del questionnaire  # referenced through its canonical URL
