@@ -48,8 +48,9 @@ def test_report_as_html(kind: str, tmp_path: Path) -> None:
 def test_report_as_pdf(tmp_path: Path) -> None:
     if not pdf_available():
         pytest.skip("WeasyPrint cannot load pango: `make test` installs it with apt-get when root")
-    out = tmp_path / "progress.pdf"
-    assert main(["report", *RECORD, "--kind", "progress", "--out", str(out)]) == 0
+    out = tmp_path / "discharge.pdf"
+    args = ["report", *RECORD[:4], "--kind", "discharge", "--out", str(out)]  # intake, program
+    assert main(args) == 0
     assert out.read_bytes().startswith(b"%PDF-")
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +21,9 @@ from spinecoach.errors import InputError
 from spinecoach.outcomes.timeline import Timeline
 from spinecoach.prescription.program import Program
 from spinecoach.sessions.model import SessionLog
+
+if TYPE_CHECKING:
+    from spinecoach.sensors.monitor import Analysis
 
 __all__ = [
     "PatientRecord",
@@ -83,6 +86,31 @@ class SensorSummary(BaseModel):
     lifting_count: int | None = Field(default=None, ge=0)
     sustained_flexion_count: int | None = Field(default=None, ge=0)
     lumbar_flexion_trace: list[tuple[float, float]] = Field(default_factory=list)
+
+    @classmethod
+    def from_analysis(
+        cls,
+        analysis: Analysis,
+        date: dt.date,
+        recording: str = "",
+        trace: Iterable[tuple[float, float]] = (),
+    ) -> SensorSummary:
+        """The summary of one ``spinecoach sensors analyze`` result (flexion and extension
+        range; sway of the longest quiet-stance bout). ``trace`` should already be short
+        (``spinecoach.web.charts.downsample_trace``)."""
+        sway = analysis.sway.longest
+        posture = analysis.posture
+        return cls(
+            date=date,
+            recording=recording,
+            duration_s=analysis.duration_s,
+            time_in_zones_s=dict(posture.time_in_zones_s),
+            rom_deg={k: v for k, v in analysis.rom_deg.items() if k in ("flexion", "extension")},
+            sway_mean_velocity_deg_s=None if sway is None else sway.mean_velocity_deg_s,
+            lifting_count=posture.lifting_count,
+            sustained_flexion_count=posture.sustained_flexion_count,
+            lumbar_flexion_trace=list(trace),
+        )
 
 
 @dataclass(frozen=True)

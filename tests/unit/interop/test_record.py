@@ -93,3 +93,21 @@ def test_posture_by_day_sums_recordings_of_a_day(record: PatientRecord) -> None:
     ((date, zones),) = twice.posture_by_day()
     assert date == day.date
     assert zones["neutral"] == 2 * day.time_in_zones_s["neutral"]
+
+
+def test_sensor_summary_from_an_analysis_of_a_synthetic_day() -> None:
+    from spinecoach.interop import SensorSummary
+    from spinecoach.sensors import analyze
+    from spinecoach.simulate.recording import simulate_recording
+    from spinecoach.web.charts import downsample_trace
+
+    synthetic = simulate_recording("forward-bends", seed=11)
+    analysis = analyze(synthetic.recording)
+    t = synthetic.recording.t
+    trace = downsample_trace(list(t), list(synthetic.truth_deg[:, 0]), max_points=200)
+    summary = SensorSummary.from_analysis(analysis, dt.date(2026, 1, 12), "bends.csv", trace)
+    assert summary.duration_s == analysis.duration_s
+    assert summary.time_in_zones_s == analysis.posture.time_in_zones_s
+    assert set(summary.rom_deg) == {"flexion", "extension"}
+    assert summary.rom_deg["flexion"] == analysis.rom_deg["flexion"] > 20
+    assert 0 < len(summary.lumbar_flexion_trace) <= 200

@@ -32,6 +32,7 @@ def test_progress_report_has_every_part(record: PatientRecord, catalogue: Catalo
         "Standing sway",
         "Adherence",
         "Posture time in zones",
+        "Lumbar flexion",
     ):
         assert expected in titles
     assert report.felt_better == "yes"
