@@ -170,3 +170,24 @@ def test_our_checks_catch_what_the_models_allow(
     )
     qr["item"][0]["answer"][0]["valueInteger"] = 99
     assert any("outside" in p for p in bundle_problems(wrong_answer))
+
+
+def test_each_session_exports_its_pain_and_next_morning_check_in(
+    record: PatientRecord, catalogue: Catalogue
+) -> None:
+    bundle = _bundle(record, catalogue)
+    sessions = [
+        o
+        for o in _resources(bundle, "Observation")
+        if o["code"]["coding"][0]["code"] == "session.pain"
+    ]
+    logged = [s for log in record.sessions for s in log.sessions]
+    assert len(sessions) == len(logged)
+    for obs, session in zip(sessions, logged, strict=True):
+        values = {
+            c["code"]["coding"][0]["code"]: c["valueQuantity"]["value"] for c in obs["component"]
+        }
+        assert obs["effectiveDateTime"] == session.date.isoformat()
+        assert values["session.pain_before"] == session.pain_before
+        assert values["session.pain_after"] == session.pain_after
+        assert values.get("session.next_morning_pain") == session.next_morning_pain

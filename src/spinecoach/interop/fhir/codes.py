@@ -129,6 +129,10 @@ LOCAL_CODES: Final[dict[str, Code]] = {
         _local("posture.time_in_zones", "Time in lumbar flexion zones over a recording"),
         *(_local(f"posture.{zone}", f"Time in the {zone} flexion zone") for zone in POSTURE_ZONES),
         _local("adherence.overall", "Sessions done over sessions prescribed"),
+        _local("session.pain", "Pain (NPRS 0-10) around one exercise session"),
+        _local("session.pain_before", "Pain just before the session (NPRS 0-10)"),
+        _local("session.pain_after", "Pain at its peak during or right after the session"),
+        _local("session.next_morning_pain", "Pain on waking the next morning (NPRS 0-10)"),
         _local("adherence.week", "Sessions done over sessions prescribed in one week"),
         *(_local(f"red_flag.{f.id}", f.question) for f in RED_FLAGS.values()),
     )

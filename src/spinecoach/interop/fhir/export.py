@@ -2,7 +2,8 @@
 
 Resources: Organization (the clinic), Patient, Questionnaire + QuestionnaireResponse per
 instrument filled in at intake, Observation per score and per objective measure (endurance,
-range of motion, sway, posture time in zones, adherence), Condition for the episode, Flag per
+range of motion, sway, posture time in zones, adherence), the pain around each logged session
+(before, after and the next-morning check-in), Condition for the episode, Flag per
 red flag, and per program version a CarePlan with one ServiceRequest per exercise and the
 patient's Goals, following the HL7 Physical Activity IG's pattern (ServiceRequest coded
 exercise therapy, based on the CarePlan, pertaining to the Goals), without claiming its
@@ -369,6 +370,30 @@ def _sensors(b: _Bundler) -> None:
             )
 
 
+def _session_pain(b: _Bundler) -> None:
+    """One Observation per logged session: pain before, after and on the next morning."""
+    for log in b.record.sessions:
+        for i, session in enumerate(log.sessions):
+            parts = [
+                ("session.pain_before", session.pain_before),
+                ("session.pain_after", session.pain_after),
+                ("session.next_morning_pain", session.next_morning_pain),
+            ]
+            components = [
+                {"code": _concept(LOCAL_CODES[key]), "valueQuantity": _quantity(v, "{score}")}
+                for key, v in parts
+                if v is not None
+            ]
+            _observation(
+                b,
+                f"session/{log.program_version}/{i}",
+                LOCAL_CODES["session.pain"],
+                "activity",
+                session.date,
+                value={"component": components},
+            )
+
+
 def _adherence(b: _Bundler) -> None:
     timeline = b.record.timeline
     if timeline is None or not timeline.adherence:
@@ -623,6 +648,7 @@ def export_bundle(
     _measures(b, done)
     _sensors(b)
     _adherence(b)
+    _session_pain(b)
     _condition(b)
     _flags(b)
     goals = _goals(b)
