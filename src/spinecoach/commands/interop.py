@@ -37,6 +37,7 @@ import_app = typer.Typer(help="Import documents from other systems (FHIR R4).")
 class ReportKindChoice(StrEnum):
     progress = "progress"
     discharge = "discharge"
+    handout = "handout"
 
 
 class ReportFormat(StrEnum):
@@ -154,7 +155,10 @@ def register(app: typer.Typer) -> None:
         intake: IntakeOption,
         program: ProgramOption,
         kind: Annotated[
-            ReportKindChoice, typer.Option("--kind", help="progress report or discharge summary")
+            ReportKindChoice,
+            typer.Option(
+                "--kind", help="progress report, discharge summary, or the patient's handout"
+            ),
         ],
         out: OutOption,
         output: Annotated[
@@ -168,7 +172,7 @@ def register(app: typer.Typer) -> None:
         intake_date: IntakeDateOption = None,
         date: DateOption = None,
     ) -> None:
-        """Write a progress report or discharge summary (PDF or HTML) from document files."""
+        """Write a progress report, discharge summary or handout (PDF or HTML) from files."""
         from spinecoach.exercises import load_catalogue
         from spinecoach.interop.reports import build_report, render_html, render_pdf
 

@@ -126,3 +126,14 @@ def test_pdf_report_pages_and_charts(
     assert handout > max(proms, posture)
     assert _near(images[-1], BAND) < 100
     assert _near(images[-1], NEUTRAL_ZONE, 20) < 100
+
+
+def test_handout_is_the_program_only(record: PatientRecord, catalogue: Catalogue) -> None:
+    report = build_report(record, "handout", catalogue)
+    assert report.title == "My exercise program"
+    assert report.charts == ()
+    assert len(report.handout) == len(record.programs[0].program.exercises)
+    html = render_html(report)
+    assert "emergency care now" in html
+    assert "Outcomes" not in html
+    assert "Screening and monitoring aid" not in html

@@ -30,7 +30,14 @@ __all__ = [
     "build_report",
 ]
 
-ReportKind = Literal["progress", "discharge"]
+ReportKind = Literal["progress", "discharge", "handout"]
+"""progress report and discharge summary for the clinic; handout: the patient's program only."""
+
+TITLES: dict[str, str] = {
+    "progress": "Progress report",
+    "discharge": "Discharge summary",
+    "handout": "My exercise program",
+}
 
 MEASURE_NAMES = {
     "odi": "Disability (ODI, %)",
@@ -337,7 +344,7 @@ def _handout(program: Program, catalogue: Catalogue) -> tuple[HandoutExercise, .
                 steps=tuple(exercise.instructions) if exercise else (),
                 tips=" ".join(exercise.cues) if exercise else "",
                 why=item.education,
-                reasons=tuple(r.text for r in item.reasons),
+                reasons=tuple(r.text.rstrip(". ") for r in item.reasons),
                 pinned=item.pinned,
             )
         )
@@ -346,10 +353,11 @@ def _handout(program: Program, catalogue: Catalogue) -> tuple[HandoutExercise, .
 
 def build_report(record: PatientRecord, kind: ReportKind, catalogue: Catalogue) -> Report:
     """The report's content from the record (pure; charts are SVG text)."""
-    summary = summarize_timeline(record.timeline) if record.timeline is not None else None
+    wants_outcomes = kind != "handout" and record.timeline is not None
+    summary = summarize_timeline(record.timeline) if wants_outcomes and record.timeline else None
     outcome_rows, notes = _outcomes(summary)
     adherence, alert, adherence_chart = _adherence(record, summary)
-    sensor_rows, sensor_charts = _sensors(record)
+    sensor_rows, sensor_charts = _sensors(record) if kind == "progress" else ((), ())
     current = record.current_program
     program_lines: tuple[str, ...] = ()
     referral = None
@@ -374,7 +382,7 @@ def build_report(record: PatientRecord, kind: ReportKind, catalogue: Catalogue) 
         advice = tuple(r.text for r in p.advice)
     return Report(
         kind=kind,
-        title="Progress report" if kind == "progress" else "Discharge summary",
+        title=TITLES[kind],
         clinic=record.clinic_name,
         date=record.as_of,
         patient=_patient(record),
@@ -391,7 +399,7 @@ def build_report(record: PatientRecord, kind: ReportKind, catalogue: Catalogue) 
         adherence_chart=adherence_chart,
         sessions=_sessions(record),
         sensors=sensor_rows,
-        sensor_charts=sensor_charts if kind == "progress" else (),
+        sensor_charts=sensor_charts,
         program_title=title,
         program_lines=program_lines,
         referral=referral,
