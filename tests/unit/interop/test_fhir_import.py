@@ -167,3 +167,16 @@ def test_start_back_by_loinc_item_codes_and_psfs_groups() -> None:
     assert psfs.activities == {"gardening": 4, "running": 7}
     assert psfs.scores.psfs is not None
     assert psfs.scores.psfs.mean == 5.5
+
+
+def test_a_short_name_inside_another_word_is_not_an_instrument() -> None:
+    raw = _odi_example()
+    raw["questionnaire"] = "http://example.org/Questionnaire/periodic-health-check"
+    for item in raw["item"]:
+        item["linkId"] = item["linkId"].replace("odi", "q")
+    with pytest.raises(InputError, match="periodic-health-check': not a supported instrument"):
+        import_questionnaire_response(raw)
+    raw["questionnaire"] = "http://example.org/Questionnaire/odi|2.1a"
+    for item in raw["item"]:
+        item["linkId"] = item["linkId"].replace("q-", "odi-")
+    assert import_questionnaire_response(raw).instrument == "odi"

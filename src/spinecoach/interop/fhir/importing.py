@@ -80,8 +80,10 @@ def _instrument(questionnaire: str, link_ids: list[str]) -> Form:
             return form
     tail = re.split(r"[/|#]", url.split("|")[0].rstrip("/"))
     words = " ".join(tail[-2:]) if tail else ""
+    tokens = set(re.split(r"[^a-z0-9]+", words))
     for form in FORMS.values():
-        if any(w in words for w in form.words):
+        # short names must stand alone ('odi', not 'periodic'); long ones may sit in a word
+        if any(w in tokens or (len(w) >= 5 and w in words) for w in form.words):
             return form
     prefixes = {i.rsplit("-", 1)[0] for i in link_ids if "-" in i}
     for form in FORMS.values():
