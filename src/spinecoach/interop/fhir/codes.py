@@ -147,13 +147,19 @@ EXERCISE_THERAPY: Final = Code(
 )
 """The ServiceRequest code of an exercise prescription, as in the Physical Activity IG."""
 
-CONDITION_CODE: Final = Code(SNOMED, "279039007", "Low back pain", "SNOMED CT")
+CONDITION_CODE: Final = Code(
+    SNOMED,
+    "279039007",
+    "Low back pain",
+    "SNOMED CT 'Low back pain (finding)', as listed in public FHIR code tables (not checked "
+    "in a SNOMED CT browser)",
+)
 """The episode's Condition code."""
 
 PA_CATEGORY: Final = Code(
     "http://hl7.org/fhir/us/physical-activity/CodeSystem/pa-temporary-codes",
     "PhysicalActivity",
     "Physical Activity",
-    "HL7 Physical Activity IG (its ServiceRequest category)",
+    "HL7 Physical Activity IG: its CarePlan queries filter on this category (IG sources)",
 )
 """Category of the CarePlan and ServiceRequests, following the Physical Activity IG's pattern."""
