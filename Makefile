@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test check fmt bench clean setup bytecode
+.PHONY: run test check fmt bench clean setup bytecode report-tools
 
 setup: $(STAMP)
 
@@ -29,8 +29,26 @@ bytecode: $(STAMP)
 run: bytecode
 	$(RUN)/spinecoach demo
 
-test: bytecode
+test: bytecode report-tools
 	$(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+# PDF reports: WeasyPrint needs pango (and a font); the report tests turn PDFs into PNG pages
+# with pdftoppm. Installed from Debian when missing and we are root; otherwise the PDF tests skip.
+report-tools:
+	@missing=""; \
+	ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0 ' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0 ' || missing="$$missing libharfbuzz-subset0"; \
+	command -v fc-list >/dev/null 2>&1 && [ -n "$$(fc-list 2>/dev/null | head -1)" ] || missing="$$missing fonts-dejavu-core fontconfig"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing from Debian:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null) \
+	      || echo "could not install$$missing: the PDF report tests will skip"; \
+	  else \
+	    echo "missing$$missing (needs root and apt-get): the PDF report tests will skip"; \
+	  fi; \
+	fi
 
 check: $(STAMP)
 	$(RUN)/ruff check src tests bench
