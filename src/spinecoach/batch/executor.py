@@ -26,7 +26,14 @@ from typing import Any, ParamSpec, TypeVar
 
 from spinecoach.errors import InputError, SpinecoachError
 
-__all__ = ["WORKER_LOSS_RETRIES", "ClusterUnavailableError", "make_executor"]
+__all__ = [
+    "WORKER_LOSS_RETRIES",
+    "ClusterExecutor",
+    "ClusterUnavailableError",
+    "RestartingProcessPool",
+    "make_executor",
+    "worker_slots",
+]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -60,6 +67,15 @@ def make_executor(*, workers: int | None = None, scheduler: str | None = None) -
     if count < 1:
         raise InputError(f"workers {count}: must be at least 1")
     return RestartingProcessPool(count)
+
+
+def worker_slots(executor: Executor) -> int:
+    """How many jobs ``executor`` runs at once: its processes, or the cluster's threads."""
+    if isinstance(executor, RestartingProcessPool):
+        return executor.workers
+    if isinstance(executor, ClusterExecutor):
+        return max(1, int(sum(executor.client.nthreads().values())))
+    return os.cpu_count() or 1
 
 
 def _cluster_executor(address: str) -> Executor:
