@@ -221,17 +221,9 @@ def test_a_killed_run_resumes_without_redoing_finished_work(pool: Executor, tmp_
     finished = {r for p in journal.parts() for r in pq.read_table(p)["recording"].to_pylist()}
     assert 1 <= len(finished) < 8
 
-    resumed = tmp_path / "resumed.json"
-    with resumed.open("w") as fh:
-        done = subprocess.run(
-            [sys.executable, "-m", "spinecoach.cli", "batch", str(folder), "--out", str(out)],
-            stdout=fh,
-            stderr=subprocess.PIPE,
-            check=False,
-            timeout=600,
-        )
-    assert done.returncode == 0, done.stderr
-    summary = json.loads(resumed.read_text())
+    code = main(["batch", str(folder), "--out", str(out), "--workers", "1", "--json"])
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
     assert summary["skipped"] == 3 + len(finished)
     assert summary["analysed"] == 8 - len(finished)
     after = _sorted(pq.read_table(out).to_pandas())

@@ -1,7 +1,8 @@
 """A cohort run: every recording in a folder through the sensor analysis, on any executor.
 
-The driver (this process) finds the recordings, checksums each, skips those already done
-with the same analysis version, and submits the rest in tasks of several small recordings
+The driver (this process) finds the recordings, checksums each (unless size and modification
+time show it untouched since an earlier run took its checksum), skips those already done with
+the same analysis version, and submits the rest in tasks of several small recordings
 (or one large one) to a :class:`concurrent.futures.Executor`; a bounded number of tasks is in
 flight, and each finished task is written to the run's journal at once, so memory does not
 grow with the cohort. A recording that cannot be analysed becomes a failure row with its
@@ -129,6 +130,7 @@ def _identity(job: Job) -> dict[str, Any]:
         "checksum": job.checksum,
         "analysis_version": job.analysis_version,
         "size_bytes": f.size_bytes,
+        "modified_ns": f.modified_ns,
     }
 
 
@@ -167,9 +169,10 @@ def run_cohort(
 
     def pending() -> Iterator[Job]:
         for f in found:
-            digest = _checksum_or_blank(f.path)
+            stat_key = (f.recording, f.size_bytes, f.modified_ns, version)
+            digest = done.checksums.get(stat_key) or _checksum_or_blank(f.path)
             current[f.recording] = (digest, version)
-            if (f.recording, digest, version) in done:
+            if (f.recording, digest, version) in done.keys:
                 tally["skipped"] += 1
                 tally["done"] += 1
                 report(tally["done"], len(found), tally["samples"])

@@ -36,8 +36,11 @@ IDENTITY: list[tuple[str, pa.DataType]] = [
     ("checksum", pa.string()),
     ("analysis_version", pa.string()),
     ("size_bytes", pa.int64()),
+    ("modified_ns", pa.int64()),
 ]
-"""Who, which file (path relative to the cohort folder), which day, and the resume key."""
+"""Who, which file (path relative to the cohort folder), which day, and the resume key
+(recording, checksum, analysis version; size and modification time spare re-reading a file
+that has not been touched since)."""
 
 _ROM = ("flexion", "extension", "lateral_right", "lateral_left", "rotation_left", "rotation_right")
 

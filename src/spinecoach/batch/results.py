@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from spinecoach.batch.features import (
 )
 from spinecoach.outputs import atomic_output
 
-__all__ = ["ROW_GROUP_ROWS", "Journal", "Key", "OutputTables", "write_outputs"]
+__all__ = ["ROW_GROUP_ROWS", "Done", "Journal", "Key", "OutputTables", "done_keys", "write_outputs"]
 
 ROW_GROUP_ROWS = 4096
 """Rows gathered before a row group is written: the most the writer holds at once."""
@@ -89,22 +89,35 @@ class Journal:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def done_keys(sources: list[Path]) -> set[Key]:
-    """Keys of the recordings analysed successfully in ``sources`` (output and parts)."""
-    done: set[Key] = set()
+@dataclass
+class Done:
+    """The recordings analysed successfully by earlier runs."""
+
+    keys: set[Key] = field(default_factory=set)
+    checksums: dict[tuple[str, int, int, str], str] = field(default_factory=dict)
+    """(recording, size, modification time, analysis version) -> checksum: the checksum of a
+    file not touched since, without reading it again (as rsync and make trust them)."""
+
+
+def done_keys(sources: list[Path]) -> Done:
+    """What ``sources`` (a previous output and the parts of a killed run) hold already."""
+    done = Done()
     for source in sources:
-        for batch in _batches(source, [*_KEY_COLUMNS, "status"]):
+        for batch in _batches(source, [*_KEY_COLUMNS, "size_bytes", "modified_ns", "status"]):
             columns = batch.to_pydict()
             statuses = columns.get("status") or ["ok"] * batch.num_rows
-            for rec, digest, version, status in zip(
+            for rec, digest, version, size, modified, status in zip(
                 columns["recording"],
                 columns["checksum"],
                 columns["analysis_version"],
+                columns["size_bytes"],
+                columns["modified_ns"],
                 statuses,
                 strict=True,
             ):
                 if status == "ok":
-                    done.add((rec, digest, version))
+                    done.keys.add((rec, digest, version))
+                    done.checksums[(rec, size, modified, version)] = digest
     return done
 
 

@@ -36,6 +36,7 @@ def _row(recording: str, checksum: str = "c1", status: str = "ok", **values: Any
         "checksum": checksum,
         "analysis_version": "v1",
         "size_bytes": 100,
+        "modified_ns": 7,
         "status": status,
         "error": None if status == "ok" else "SensorDataError",
         "reason": None if status == "ok" else "row 3 column t: 'x' is not a number",
@@ -54,7 +55,9 @@ def test_parts_are_whole_files_in_the_order_written(tmp_path: Path) -> None:
     assert len(parts) == 2
     assert [pq.read_table(p).num_rows for p in parts] == [1, 2]
     assert journal.folder.name == ".features.parquet.parts"
-    assert done_keys(parts) == {("P1/a.csv", "c1", "v1"), ("P1/b.csv", "c1", "v1")}
+    done = done_keys(parts)
+    assert done.keys == {("P1/a.csv", "c1", "v1"), ("P1/b.csv", "c1", "v1")}
+    assert done.checksums[("P1/a.csv", 100, 7, "v1")] == "c1"
     journal.clear()
     assert not journal.folder.exists()
 
@@ -62,7 +65,7 @@ def test_parts_are_whole_files_in_the_order_written(tmp_path: Path) -> None:
 def test_a_damaged_part_counts_as_not_done(tmp_path: Path) -> None:
     broken = tmp_path / "0001-1-0000000.parquet"
     broken.write_bytes(b"PAR1 and then nothing")
-    assert done_keys([broken]) == set()
+    assert done_keys([broken]).keys == set()
 
 
 def test_the_newest_current_row_wins(tmp_path: Path) -> None:
