@@ -194,7 +194,9 @@ def _spinecoach_batch(folder: Path, out: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def test_a_killed_run_resumes_without_redoing_finished_work(pool: Executor, tmp_path: Path) -> None:
+def test_a_killed_run_resumes_without_redoing_finished_work(
+    pool: Executor, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     folder = tmp_path / "cohort"
     out = tmp_path / "features.parquet"
     for i in range(3):  # a first, complete run over three recordings
