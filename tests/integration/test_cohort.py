@@ -266,3 +266,19 @@ def test_on_the_cluster_a_job_whose_worker_is_killed_runs_again(cluster: str) ->
             os.kill(pid, signal.SIGKILL)  # every worker process dies; the nannies restart them
         assert sleeping.result(timeout=300) is None
         assert set(executor.client.run(os.getpid).values()).isdisjoint(pids.values())
+
+
+def test_a_long_recording_is_analysed_in_the_worker_process_itself(
+    cluster: str, tmp_path: Path
+) -> None:
+    """Dask workers are daemonic processes, which may not start processes of their own: a
+    cohort parallelises across recordings, and each recording, however long, is analysed
+    in the one worker process that holds it."""
+    folder = tmp_path / "cohort"
+    path = folder / "P001" / "2026-11-02.parquet"
+    path.parent.mkdir(parents=True)
+    write_recording(simulate_recording("day", seconds=3700.0, seed=3).recording, path)
+    with make_executor(scheduler=cluster) as executor:
+        summary = run_cohort(folder, tmp_path / "features.parquet", executor, slots=2)
+    assert (summary.analysed, summary.failed) == (1, 0)
+    assert summary.samples == 370_000

@@ -1,12 +1,16 @@
 """A cohort run: every recording in a folder through the sensor analysis, on any executor.
 
-The driver (this process) finds the recordings, checksums each (unless size and modification
-time show it untouched since an earlier run took its checksum), skips those already done with
-the same analysis version, and submits the rest in tasks of several small recordings
+The driver (this process) finds the recordings, skips those already done with the same
+content and analysis version, and submits the rest in tasks of several small recordings
 (or one large one) to a :class:`concurrent.futures.Executor`; a bounded number of tasks is in
 flight, and each finished task is written to the run's journal at once, so memory does not
 grow with the cohort. A recording that cannot be analysed becomes a failure row with its
 reason; it never stops the run. See :mod:`spinecoach.batch.results` for resuming.
+
+Checksums are taken where they cost least: a new recording is checksummed by the worker that
+analyses it (a driver reading every file would limit a large cluster); the driver reads a file
+only when an earlier run analysed it under the same version and its size or modification
+time has changed since, to tell a touched file from a changed one.
 """
 
 from __future__ import annotations
@@ -58,7 +62,8 @@ class Job:
     """One recording to analyse, with the key its result is stored under."""
 
     found: FoundRecording
-    checksum: str
+    checksum: str | None
+    """None: not known yet, the worker takes it."""
     analysis_version: str
 
 
@@ -106,7 +111,7 @@ def analyze_jobs(
     """One task on a worker: analyse each recording; a result row each, feature or failure."""
     rows: list[dict[str, Any]] = []
     for job in jobs:
-        identity = _identity(job)
+        identity = _identity(job, job.checksum or _checksum_or_blank(job.found.path))
         try:
             analysis = analyze_recording(job.found.path, job.found.file_format, settings)
         except SpinecoachError as exc:
@@ -120,14 +125,14 @@ def analyze_jobs(
     return rows
 
 
-def _identity(job: Job) -> dict[str, Any]:
+def _identity(job: Job, digest: str) -> dict[str, Any]:
     f = job.found
     return {
         "patient": f.patient,
         "recording": f.recording,
         "day": dt.date.fromisoformat(f.day) if f.day else None,
         "format": f.file_format,
-        "checksum": job.checksum,
+        "checksum": digest,
         "analysis_version": job.analysis_version,
         "size_bytes": f.size_bytes,
         "modified_ns": f.modified_ns,
@@ -170,17 +175,20 @@ def run_cohort(
     def pending() -> Iterator[Job]:
         for f in found:
             stat_key = (f.recording, f.size_bytes, f.modified_ns, version)
-            digest = done.checksums.get(stat_key) or _checksum_or_blank(f.path)
-            current[f.recording] = (digest, version)
-            if (f.recording, digest, version) in done.keys:
-                tally["skipped"] += 1
-                tally["done"] += 1
-                report(tally["done"], len(found), tally["samples"])
+            digest = done.checksums.get(stat_key)
+            if digest is None and (f.recording, version) in done.versions:
+                digest = _checksum_or_blank(f.path)  # touched or changed since?
+            if digest is None or (f.recording, digest, version) not in done.keys:
+                yield Job(f, digest, version)
                 continue
-            yield Job(f, digest, version)
+            current[f.recording] = (digest, version)
+            tally["skipped"] += 1
+            tally["done"] += 1
+            report(tally["done"], len(found), tally["samples"])
 
     def finished(rows: list[dict[str, Any]]) -> None:
         journal.write(rows)
+        current.update((r["recording"], (r["checksum"], r["analysis_version"])) for r in rows)
         tally["done"] += len(rows)
         tally["failed"] += sum(r["status"] != "ok" for r in rows)
         tally["samples"] += sum(r.get("samples") or 0 for r in rows)
@@ -252,5 +260,8 @@ def _drain(
                 rows = future.result()
             except Exception as exc:  # the worker was lost (after retries) or could not run it
                 reason = f"worker lost or task failed while analysing this recording: {exc}"
-                rows = [_identity(job) | _failure(type(exc).__name__, reason) for job in task]
+                rows = [
+                    _identity(job, job.checksum or "") | _failure(type(exc).__name__, reason)
+                    for job in task
+                ]
             finished(rows)

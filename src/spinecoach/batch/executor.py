@@ -151,7 +151,7 @@ class RestartingProcessPool(Executor):
             pool = self._pool
         try:
             inner = start(pool)
-        except BrokenProcessPool:
+        except (BrokenProcessPool, RuntimeError):  # broken, or replaced (and shut) meanwhile
             inner = Future()
             inner.set_exception(BrokenProcessPool("the worker pool broke"))
 

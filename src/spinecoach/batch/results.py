@@ -94,6 +94,8 @@ class Done:
     """The recordings analysed successfully by earlier runs."""
 
     keys: set[Key] = field(default_factory=set)
+    versions: set[tuple[str, str]] = field(default_factory=set)
+    """(recording, analysis version) pairs done: only for these is a checksum worth taking."""
     checksums: dict[tuple[str, int, int, str], str] = field(default_factory=dict)
     """(recording, size, modification time, analysis version) -> checksum: the checksum of a
     file not touched since, without reading it again (as rsync and make trust them)."""
@@ -117,6 +119,7 @@ def done_keys(sources: list[Path]) -> Done:
             ):
                 if status == "ok":
                     done.keys.add((rec, digest, version))
+                    done.versions.add((rec, version))
                     done.checksums[(rec, size, modified, version)] = digest
     return done
 

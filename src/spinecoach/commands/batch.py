@@ -78,13 +78,17 @@ def _text(summary: CohortSummary, failures: list[dict[str, Any]]) -> str:
     lines = [
         f"{s.found} recordings: {s.analysed} analysed, {s.skipped} already done, "
         f"{s.failed} failed, in {s.seconds:.1f} s",
-        f"features: {s.tables.features} ({s.features_rows} rows); days: {s.tables.days}",
-        f"failures: {s.tables.failures} ({s.failures_rows} rows)",
+        f"features: {s.tables.features} ({_rows(s.features_rows)}); days: {s.tables.days}",
+        f"failures: {s.tables.failures} ({_rows(s.failures_rows)})",
     ]
     lines += [f"  {f['recording']}: {f['reason']}" for f in failures[:10]]
     if len(failures) > 10:
         lines.append(f"  ... and {len(failures) - 10} more")
     return "\n".join(lines)
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
 
 
 def register(app: typer.Typer) -> None:
@@ -140,6 +144,9 @@ def register(app: typer.Typer) -> None:
             executor.shutdown(wait=False, cancel_futures=True)
             typer.echo("interrupted: run the same command again to resume", err=True)
             raise typer.Abort() from None
+        except BaseException:
+            executor.shutdown(wait=False, cancel_futures=True)  # finished work stays in the journal
+            raise
         executor.shutdown()
         failures = pq.read_table(
             summary.tables.failures, columns=["recording", "error", "reason"]
