@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import os
 import platform
 import subprocess
@@ -54,6 +55,7 @@ def run(script: Path, keep: Path, timeout_s: float) -> list[dict[str, Any]]:
                 stderr=subprocess.STDOUT,
                 timeout=timeout_s,
                 check=False,
+                env=os.environ | {"PYTHONUNBUFFERED": "1"},  # the log follows the run
             )
             problem = f"exit code {done.returncode}" if done.returncode else None
         except subprocess.TimeoutExpired:
@@ -94,11 +96,16 @@ def _figure(value: Any, unit: Any) -> str:
 
 def table(rows: list[dict[str, Any]], when: dt.datetime, load: tuple[float, float]) -> str:
     """The Markdown table, with the date, core count and load of the machine."""
+    loads = (
+        f"load average {load[0]:.1f} at the start and {load[1]:.1f} at the end"
+        if not math.isnan(load[0])
+        else "load not recorded"
+    )
     head = (
         f"Measured {when:%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({platform.machine()}, "
-        f"Python {platform.python_version()}); load average {load[0]:.1f} at the start and "
-        f"{load[1]:.1f} at the end (above the core count the machine was shared and the "
-        "absolute figures are slow: read the ratios). Ratio = ours / peer, from the same run."
+        f"Python {platform.python_version()}); {loads} (above the core count the machine was "
+        "shared and the absolute figures are slow: read the ratios). Ratio = ours / peer, "
+        "from the same run."
     )
     lines = [
         head,
@@ -124,6 +131,18 @@ def into_readme(readme: Path, text: str) -> None:
     readme.write_text(f"{before}{BEGIN}\n{text}{END}{after}", encoding="utf-8")
 
 
+def _machine(source: Path) -> dict[str, Any]:
+    """When and under what load kept rows were measured; for rows kept by a run that did not
+    finish, the time of the newest rows file and the load is unknown (NaN)."""
+    path = source / MACHINE
+    if path.is_file():
+        machine: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return machine
+    newest = max(p.stat().st_mtime for p in source.glob("*.json"))
+    when = dt.datetime.fromtimestamp(newest, dt.UTC).isoformat()
+    return {"when": when, "load_start": float("nan"), "load_end": float("nan")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--readme", type=Path, help="put the table into this README")
@@ -139,7 +158,7 @@ def main() -> None:
         for script in scripts(args.only):
             path = args.source / f"{script.stem}.json"
             rows += load_rows(path, script.stem) if path.is_file() else []
-        machine = json.loads((args.source / MACHINE).read_text(encoding="utf-8"))
+        machine = _machine(args.source)
         when = dt.datetime.fromisoformat(machine["when"])
         load = (machine["load_start"], machine["load_end"])
     else:

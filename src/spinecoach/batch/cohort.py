@@ -114,8 +114,9 @@ def analyze_jobs(
         identity = _identity(job, job.checksum or _checksum_or_blank(job.found.path))
         try:
             analysis = analyze_recording(job.found.path, job.found.file_format, settings)
-        except SpinecoachError as exc:
-            rows.append(identity | _failure(type(exc).__name__, str(exc)))
+        except SpinecoachError as exc:  # the recording column names the file already
+            reason = str(exc).removeprefix(f"{job.found.path}: ")
+            rows.append(identity | _failure(type(exc).__name__, reason))
         except Exception as exc:  # a recording that breaks the analysis must not stop the cohort
             rows.append(identity | _failure(type(exc).__name__, f"internal error: {exc}"))
         else:

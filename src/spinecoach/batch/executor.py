@@ -15,6 +15,7 @@ On Dask the scheduler reschedules the tasks of a lost worker on the others, up t
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 import re
@@ -106,7 +107,8 @@ class ClusterExecutor(Executor):
         self._inner: Executor = client.get_executor(pure=False)
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        return self._inner.submit(fn, *args, **kwargs)
+        # bound first: Dask would read a job's own ``workers=`` or ``key=`` as placement
+        return self._inner.submit(functools.partial(fn, *args, **kwargs))
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         try:
