@@ -107,8 +107,8 @@ def _journal_of(tmp_path: Path, parts: int, rows_per_part: int) -> tuple[Journal
 
 
 def _peak_while_writing(tmp_path: Path, parts: int) -> tuple[int, int, int]:
-    """Peak Python and Arrow memory of write_outputs over ``parts`` parts of 20 rows."""
-    journal, current = _journal_of(tmp_path, parts, 20)
+    """Peak Python and Arrow memory of write_outputs over ``parts`` parts of 40 rows."""
+    journal, current = _journal_of(tmp_path, parts, 40)
     arrow = pa.proxy_memory_pool(pa.default_memory_pool())
     before = pa.default_memory_pool()
     pa.set_memory_pool(arrow)
@@ -121,16 +121,16 @@ def _peak_while_writing(tmp_path: Path, parts: int) -> tuple[int, int, int]:
     finally:
         tracemalloc.stop()
         pa.set_memory_pool(before)
-    assert written == parts * 20
+    assert written == parts * 40
     return python_peak, arrow.max_memory(), pq.ParquetFile(tables.features).num_row_groups
 
 
 def test_the_writer_streams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(results, "ROW_GROUP_ROWS", 100)
     monkeypatch.setattr(results, "_write_days", lambda tables: None)  # the day table apart
-    small = _peak_while_writing(tmp_path / "small", 10)  # 200 rows
-    large = _peak_while_writing(tmp_path / "large", 100)  # 2000 rows
-    assert large[2] == 20  # written as it goes: one row group per 100 rows
+    small = _peak_while_writing(tmp_path / "small", 5)  # 200 rows
+    large = _peak_while_writing(tmp_path / "large", 50)  # 2000 rows
+    assert large[2] == 17  # written as it goes: a row group once 100 rows (3 parts) gather
     # ten times the rows: the writer holds no more (the winner index, a few bytes per
     # recording, is all that grows; 1800 more rows held as Python or Arrow values would be
     # several MB)
