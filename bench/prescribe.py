@@ -8,10 +8,8 @@ JSON round trip of the resulting Program, so the numbers read as ratios on any m
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -38,7 +36,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=20261121)
-    parser.add_argument("--json", type=Path, default=None, help="write result rows (bench format)")
     args = parser.parse_args()
     n = args.patients
 
@@ -80,26 +77,6 @@ def main() -> None:
         f"programs: {len(programs)} ({referrals} referrals), {impossible} impossible budgets, "
         f"{exercises:.1f} exercises per program"
     )
-    if args.json:
-        peer = "Program JSON round trip (pydantic)"
-        rows = [
-            _row(f"prescribe, {n} patients", per[1], "us/patient", peer, round_us),
-            _row(f"assess, {n} patients", per[0], "us/patient", peer, round_us),
-        ]
-        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-
-
-def _row(case: str, ours: float, unit: str, peer_name: str, peer: float) -> dict[str, object]:
-    return {
-        "bench": "prescribe",
-        "case": case,
-        "ours": round(ours, 1),
-        "unit": unit,
-        "peer_name": peer_name,
-        "peer": round(peer, 1),
-        "ratio": round(ours / peer, 2),
-        "note": "one process",
-    }
 
 
 def _per_patient_us(seconds: float, count: int) -> float:

@@ -9,7 +9,6 @@ and the ahrs Madgwick filter (pure Python, timed on a slice and extrapolated) ov
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--madgwick-seconds", type=float, default=60.0, help="slice timed for ahrs")
-    parser.add_argument("--json", type=Path, default=None, help="write result rows (bench format)")
     args = parser.parse_args()
 
     from spinecoach.sensors.files import open_recording, write_recording
@@ -87,39 +85,6 @@ def main() -> None:
         f"found: {result.reps.rep_count} reps in {result.reps.set_count} sets, "
         f"{result.posture.lifting_count} lifting events, {len(result.posture.alerts)} alerts"
     )
-    if args.json:
-        hours = f"{args.hours:g} h"
-        rows = [
-            _row(f"analyze {hours}, two sensors (Parquet)", pipe_s, "s", "vqf alone", vqf_s),
-            _row(
-                f"vqf, {hours} of two sensors",
-                vqf_s,
-                "s",
-                "ahrs Madgwick (extrapolated)",
-                madgwick_s,
-            ),
-            _row(
-                f"peak memory of analyze, {hours}",
-                rss_long,
-                "MB",
-                f"same for {args.hours / 8:g} h",
-                rss_short,
-            ),
-        ]
-        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-
-
-def _row(case: str, ours: float, unit: str, peer_name: str, peer: float) -> dict[str, object]:
-    return {
-        "bench": "sensors",
-        "case": case,
-        "ours": round(ours, 2),
-        "unit": unit,
-        "peer_name": peer_name,
-        "peer": round(peer, 2),
-        "ratio": round(ours / peer, 2),
-        "note": "one run",
-    }
 
 
 def _analyze_rss_mb(path: Path) -> float:
