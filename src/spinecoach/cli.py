@@ -36,6 +36,7 @@ _COMMAND_MODULES = (
     "spinecoach.commands.prescription",
     "spinecoach.commands.adaptation",
     "spinecoach.commands.sensors",
+    "spinecoach.commands.batch",
     "spinecoach.commands.outcomes",
     "spinecoach.commands.interop",
     "spinecoach.commands.demo",

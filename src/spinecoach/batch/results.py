@@ -1,0 +1,224 @@
+"""Where a cohort's results go while it runs, and how they become the output tables.
+
+Every finished job is written at once to its own small Parquet file (a *part*) in a hidden
+folder beside the output (``.FEATURES.parquet.parts/``), under a temporary name renamed into
+place when complete: a run killed at any moment leaves only whole parts, and nothing of it is
+held in memory. At the end the parts, and the rows of the previous output that are still
+current, are streamed into the output tables a bounded number of rows at a time, each table
+written all-or-nothing; then the parts are removed. A re-run reads the keys (recording,
+content checksum, analysis version) of the previous output and of any parts left by a killed
+run, and skips what they already hold.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from spinecoach.batch.features import (
+    FAILURE_SCHEMA,
+    FEATURE_SCHEMA,
+    RESULT_SCHEMA,
+    daily_features,
+)
+from spinecoach.outputs import atomic_output
+
+__all__ = ["ROW_GROUP_ROWS", "Done", "Journal", "Key", "OutputTables", "done_keys", "write_outputs"]
+
+ROW_GROUP_ROWS = 4096
+"""Rows gathered before a row group is written: the most the writer holds at once."""
+
+Key = tuple[str, str, str]
+"""(recording, checksum, analysis_version): a result is current while all three match."""
+
+_KEY_COLUMNS = ["recording", "checksum", "analysis_version"]
+
+
+@dataclass(frozen=True)
+class OutputTables:
+    """The three tables a cohort run writes."""
+
+    features: Path
+    failures: Path
+    days: Path
+
+    @classmethod
+    def beside(cls, out: Path) -> OutputTables:
+        """``FEATURES.parquet`` -> ``FEATURES.failures.parquet`` and ``FEATURES.days.parquet``."""
+        stem = out.name.removesuffix(".parquet")
+        return cls(
+            out, out.with_name(f"{stem}.failures.parquet"), out.with_name(f"{stem}.days.parquet")
+        )
+
+
+class Journal:
+    """The parts of a run that has not finished, in ``.NAME.parts/`` beside the output."""
+
+    def __init__(self, out: Path) -> None:
+        self.folder = out.with_name(f".{out.name}.parts")
+        self._serial = count()
+
+    def write(self, rows: list[dict[str, Any]]) -> None:
+        """Write one finished job's result rows as a part, all-or-nothing."""
+        if not rows:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = f"{os.getpid()}-{next(self._serial):07d}.parquet"
+        stamp = f"{pd.Timestamp.now('UTC').value:020d}"  # parts sort in the order written
+        table = pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)
+        with atomic_output(self.folder / f"{stamp}-{name}", "--out") as partial:
+            pq.write_table(table, partial)
+
+    def parts(self) -> list[Path]:
+        """Complete parts, oldest first (temporary files of a killed write are not parts)."""
+        if not self.folder.is_dir():
+            return []
+        return sorted(p for p in self.folder.glob("*.parquet") if not p.name.startswith("."))
+
+    def clear(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@dataclass
+class Done:
+    """The recordings analysed successfully by earlier runs."""
+
+    keys: set[Key] = field(default_factory=set)
+    versions: set[tuple[str, str]] = field(default_factory=set)
+    """(recording, analysis version) pairs done: only for these is a checksum worth taking."""
+    checksums: dict[tuple[str, int, int, str], str] = field(default_factory=dict)
+    """(recording, size, modification time, analysis version) -> checksum: the checksum of a
+    file not touched since, without reading it again (as rsync and make trust them)."""
+
+
+def done_keys(sources: list[Path]) -> Done:
+    """What ``sources`` (a previous output and the parts of a killed run) hold already."""
+    done = Done()
+    for source in sources:
+        for batch in _batches(source, [*_KEY_COLUMNS, "size_bytes", "modified_ns", "status"]):
+            columns = batch.to_pydict()
+            statuses = columns.get("status") or ["ok"] * batch.num_rows
+            for rec, digest, version, size, modified, status in zip(
+                columns["recording"],
+                columns["checksum"],
+                columns["analysis_version"],
+                columns["size_bytes"],
+                columns["modified_ns"],
+                statuses,
+                strict=True,
+            ):
+                if status == "ok":
+                    done.keys.add((rec, digest, version))
+                    done.versions.add((rec, version))
+                    done.checksums[(rec, size, modified, version)] = digest
+    return done
+
+
+def _batches(path: Path, columns: list[str]) -> Iterator[pa.RecordBatch]:
+    """Record batches of the columns present in ``path``; nothing when it is unreadable."""
+    try:
+        pf = pq.ParquetFile(path)
+        present = [c for c in columns if c in pf.schema_arrow.names]
+        yield from pf.iter_batches(batch_size=ROW_GROUP_ROWS, columns=present)
+    except (OSError, pa.ArrowException):
+        return  # a damaged file holds nothing we trust: its recordings are analysed again
+
+
+class _Writer:
+    """A Parquet file written one row group at a time, from at most ROW_GROUP_ROWS rows."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.schema = schema
+        self._writer = pq.ParquetWriter(path, schema)
+        self._pending: list[pa.Table] = []
+        self._rows = 0
+        self.written = 0
+
+    def add(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self._pending.append(table.select(self.schema.names).cast(self.schema))
+        self._rows += table.num_rows
+        if self._rows >= ROW_GROUP_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending))
+            self.written += self._rows
+            self._pending, self._rows = [], 0
+
+    def close(self) -> None:
+        self.flush()
+        self._writer.close()
+
+
+def write_outputs(
+    tables: OutputTables,
+    sources: list[Path],
+    current: Mapping[str, tuple[str, str]],
+) -> tuple[int, int]:
+    """Stream the current rows of ``sources`` (oldest first) into the output tables.
+
+    ``current``: recording -> (checksum, analysis version) of every recording found now; a
+    row counts only when its key matches, and of several rows for one recording the last
+    source wins (a failure retried successfully, a recording changed since). Returns the
+    number of feature rows and of failure rows written.
+    """
+    winner: dict[str, int] = {}
+    for index, source in enumerate(sources):
+        for batch in _batches(source, _KEY_COLUMNS):
+            columns = batch.to_pydict()
+            for rec, digest, version in zip(
+                columns["recording"], columns["checksum"], columns["analysis_version"], strict=True
+            ):
+                if current.get(rec) == (digest, version):
+                    winner[rec] = index
+    with (
+        atomic_output(tables.features, "--out") as features_path,
+        atomic_output(tables.failures, "--out (failures)") as failures_path,
+    ):
+        features = _Writer(features_path, FEATURE_SCHEMA)
+        failures = _Writer(failures_path, FAILURE_SCHEMA)
+        try:
+            for index, source in enumerate(sources):
+                for batch in _batches(source, RESULT_SCHEMA.names):
+                    _route(pa.Table.from_batches([batch]), index, winner, features, failures)
+        finally:
+            features.close()
+            failures.close()
+    _write_days(tables)
+    return features.written, failures.written
+
+
+def _route(
+    table: pa.Table, index: int, winner: dict[str, int], features: _Writer, failures: _Writer
+) -> None:
+    """Send the rows of ``table`` that won to the features or the failures table."""
+    recordings = table.column("recording").to_pylist()
+    keep = pa.array([winner.get(r) == index for r in recordings])
+    table = table.filter(keep)
+    if "status" not in table.column_names:  # a previous output: only features
+        features.add(table)
+        return
+    ok = pc.equal(table.column("status"), "ok")
+    features.add(table.filter(ok))
+    failures.add(table.filter(pc.invert(ok)))
+
+
+def _write_days(tables: OutputTables) -> None:
+    """The per-day table, from the features just written."""
+    features = pq.read_table(tables.features).to_pandas()
+    days = daily_features(features)
+    with atomic_output(tables.days, "--out (days)") as partial:
+        pq.write_table(pa.Table.from_pandas(days, preserve_index=False), partial)
