@@ -51,8 +51,10 @@ class FeedbackSettings:
     posture settled into; a steady bird dog stays within about 1 deg, a wobbly one reaches 5."""
     settle_s: float = 1.0
     """The settled posture of a hold is the mean angle over its first second."""
-    cue_after_s: float = 0.5
-    """The back must be out of its zone this long before a cue (no cue for a twitch)."""
+    cue_after_s: float = 0.3
+    """The back must be out of its zone this long (added up) before a cue: no cue for a twitch."""
+    back_in_s: float = 1.0
+    """This long back inside the zone starts the count afresh."""
     cue_refractory_s: float = 5.0
     """At most one cue of a kind in this time: gentle, not nagging."""
     rep_range_max_deg: float = 60.0
@@ -132,7 +134,9 @@ class ExerciseProgress:
     hold_start_s: float | None = None
     hold_ref_sum: tuple[float, float, float] = (0.0, 0.0, 0.0)
     hold_ref_n: int = 0
-    out_since_s: float | None = None
+    out_s: float = 0.0
+    in_since_s: float | None = None
+    zone_t_s: float | None = None
     in_zone: bool = True
     last_cue_s: float = -np.inf
     angle_deg: tuple[float, float, float] | None = None
@@ -264,7 +268,7 @@ def _hold(
         p = replace(p, hold_start_s=None, hold_ref_sum=(0.0, 0.0, 0.0), hold_ref_n=0)
     p = replace(p, holds_seen=reading.holds_done)
     if reading.hold_start_s is None:
-        return replace(p, out_since_s=None, in_zone=True), events
+        return replace(p, out_s=0.0, in_since_s=None, zone_t_s=None, in_zone=True), events
     if p.hold_start_s is None:
         p = replace(p, hold_start_s=reading.hold_start_s)
     start = p.hold_start_s or 0.0
@@ -303,21 +307,30 @@ def _zone(
     kind: str,
     words: str,
 ) -> tuple[ExerciseProgress, list[FeedbackEvent]]:
-    """Track time out of the zone; one gentle cue once out for ``cue_after_s``."""
+    """Add up time out of the zone (reset after ``back_in_s`` inside); cue at ``cue_after_s``.
+
+    Adding up, rather than waiting for one long exit, also catches a back that wobbles in and
+    out of the band; a single twitch shorter than ``cue_after_s`` gets no cue.
+    """
     events: list[FeedbackEvent] = []
     t = reading.angle_t_s
-    out_since = p.out_since_s
+    out_s, in_since, prev = p.out_s, p.in_since_s, p.zone_t_s
     for ti, out in zip(t.tolist(), outside.tolist(), strict=True):
+        dt = ti - prev if prev is not None and 0 < ti - prev < 1.0 else 0.0
+        prev = ti
         if not out:
-            out_since = None
+            in_since = ti if in_since is None else in_since
+            if ti - in_since >= policy.back_in_s:
+                out_s = 0.0
             continue
-        if out_since is None:
-            out_since = ti
-        if ti - out_since >= policy.cue_after_s and ti - p.last_cue_s >= policy.cue_refractory_s:
+        in_since = None
+        out_s += dt
+        if out_s >= policy.cue_after_s and ti - p.last_cue_s >= policy.cue_refractory_s:
             events.append(FeedbackEvent(type="cue", kind=kind, t_s=round(ti, 3), message=words))
             p = replace(p, last_cue_s=ti)
+            out_s = 0.0
     in_zone = not bool(outside[-1]) if len(outside) else p.in_zone
-    return replace(p, out_since_s=out_since, in_zone=in_zone), events
+    return replace(p, out_s=out_s, in_since_s=in_since, zone_t_s=prev, in_zone=in_zone), events
 
 
 def _sum3(x: np.ndarray) -> tuple[float, float, float]:

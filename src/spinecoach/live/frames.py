@@ -127,7 +127,7 @@ def decode_frame(raw: str | bytes) -> StartFrame | SamplesFrame | EndFrame:
         err = exc.errors()[0]
         if err["type"] == "json_invalid":
             raise FrameError(f"frame: not valid JSON ({err['msg']})") from None
-        if err["type"] == "union_tag_not_found" or err["type"] == "model_attributes_type":
+        if err["type"] in {"union_tag_not_found", "union_tag_invalid", "dict_type"}:
             raise FrameError(
                 "field type: a frame is a JSON object with type start, samples or end"
             ) from None

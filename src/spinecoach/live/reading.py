@@ -4,8 +4,8 @@ The monitor's ``feed`` returns only posture alerts; live feedback also needs the
 the repetitions completed so far, the hold in progress and the bends not yet classified. They
 are read here from the monitor's own trackers (the same code as the batch analysis), after each
 block, without changing them. This is the one module that knows those trackers' attributes
-(``reps.pending``, ``reps.detectors``, ``holds.runs``, ``posture.zone_counts`` and two
-private ones: the kept angles, drained after each block, and ``posture._bends``); a public
+(``reps.pending``, ``reps.detectors``, ``holds.runs``, ``posture.zone_counts`` and three
+private ones: the kept angles, drained after each block, ``_t_last`` and ``posture._bends``); a public
 read-out on the monitor would replace it. ``tests/unit/live/test_reading.py`` pins what it reads
 against the batch analysis, so a change in the monitor shows there first.
 """
@@ -65,6 +65,7 @@ class MonitorReader:
         self.monitor = monitor
         self.t0: float | None = None
         self._seen: list[list[Any]] = [[] for _ in AXIS_NAMES]
+        self._n = 0
 
     def read(self, first_t: float, alerts: list[PostureAlert]) -> MonitorReading:
         """The reading after the block just fed; ``first_t``: the stream's first time stamp (s)."""
@@ -74,12 +75,14 @@ class MonitorReader:
             return MonitorReading(calibrating=True, t_s=None, alerts=tuple(alerts))
         t, angles = self._drain_angles()
         step = max(1, int(m.rate / FEEDBACK_RATE_HZ + 1e-6))
-        rel = t[::step] - first_t
+        pick = slice((-self._n) % step, None, step)  # every k-th sample of the whole stream
+        self._n += len(t)
+        rel = t[pick] - first_t
         return MonitorReading(
             calibrating=False,
             t_s=round(float(m._t_last - first_t), 3),
             angle_t_s=rel,
-            angles_deg=angles[::step].astype(np.float64),
+            angles_deg=angles[pick].astype(np.float64),
             alerts=tuple(alerts),
             reps=tuple(self._new_reps(first_t)),
             rep_open_peak_deg={
