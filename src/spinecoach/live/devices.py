@@ -117,6 +117,8 @@ def _read(path: Path) -> list[dict[str, Any]]:
     """The entries of a token file; errors name the entry and field at fault."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: token file not found") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON (line {exc.lineno})") from None
     entries = raw.get("devices") if isinstance(raw, dict) else None

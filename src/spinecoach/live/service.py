@@ -206,7 +206,7 @@ class LiveService:
                 [json.dumps({"type": "closing", "reason": str(exc)})],
                 Closing(1008, _short(str(exc))),
             )
-        except SensorDataError as exc:  # FrameError: this frame only
+        except InputError as exc:  # FrameError: this frame only
             seq = _seq(raw)
             return Reply([json.dumps({"type": "refused", "seq": seq, "reason": str(exc)})])
         channel = self.channel(session.grant.patient_id)

@@ -178,7 +178,7 @@ class LiveSession:
         try:
             block = block_from_frame(frame, self.start, self.last_t, self.journal.samples + 1)
             self.gate.check(block)
-        except SensorDataError as exc:
+        except (FrameError, SensorDataError) as exc:
             self.refused += 1
             raise FrameError(f"frame {frame.seq}: {exc}") from None
         self.journal.append(block)  # kept before it is analysed
