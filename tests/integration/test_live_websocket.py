@@ -332,3 +332,40 @@ def test_a_sustained_slump_reaches_the_page_within_a_second_of_stream_time(
     # the state sent with the same block says how far the stream had got when the alert went out
     sent_at = next(data["t_s"] for _, kind, data in events[i:] if kind == "state")
     assert sent_at - crossing <= 1.0
+
+
+def test_the_page_switches_a_running_session_into_exercise_mode(
+    tmp_path: Path, bends: SyntheticRecording
+) -> None:
+    frames = _frames(bends)
+    with live_server(tmp_path) as live:
+        token = live.authority.issue("p1", "phone")
+        url = f"{live.base}/live/patients/p1/exercise?token={token}"
+        none = httpx.put(url, json={"exercise_id": "cat_cow"}, timeout=30)
+        assert none.status_code == 404
+        assert "no live session" in none.json()["detail"]
+        with connect(live.ingest, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+            ws.send(json.dumps(start_frame_for(bends.recording, 100.0)))
+            ws.recv(timeout=30)
+            for frame in frames[:10]:
+                ws.send(json.dumps(frame))
+                ws.recv(timeout=30)
+            state = httpx.put(url, json={"exercise_id": "cat_cow"}, timeout=30)
+            assert state.status_code == 200
+            assert state.json()["mode"] == "exercise"
+            assert state.json()["exercise"]["target"]["exercise_id"] == "cat_cow"
+            unknown = httpx.put(url, json={"exercise_id": "moonwalk"}, timeout=30)
+            assert unknown.status_code == 422
+            assert "moonwalk" in unknown.json()["detail"]
+            for frame in frames[10:]:
+                ws.send(json.dumps(frame))
+                ws.recv(timeout=30)
+            back = httpx.put(url, json={}, timeout=30)
+            assert back.json()["mode"] == "posture"
+            ws.send(json.dumps({"type": "end"}))
+            ws.recv(timeout=60)
+        other = live.authority.issue("p2", "watch")
+        forbidden = httpx.put(
+            f"{live.base}/live/patients/p1/exercise?token={other}", json={}, timeout=30
+        )
+        assert forbidden.status_code == 403

@@ -48,4 +48,5 @@ def create_live_app(
 
     app = FastAPI(title="spinecoach live", lifespan=lifespan)
     app.include_router(router)
+    app.state.live = router.service
     return app

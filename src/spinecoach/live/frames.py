@@ -44,7 +44,7 @@ MAX_FRAME_S = 10.0
 RATE_TOLERANCE = 1.5
 """A block whose samples come this many times faster than the declared rate is refused."""
 G_LIKE = (0.8, 1.2)
-"""Median |acc| in this range means the accelerometer is in g, not m/s²: the same bounds as the
+"""Mean |acc| of a block in this range means the accelerometer is in g, not m/s²: the same bounds as the
 calibration's unit check in ``spinecoach.sensors.calibration`` (which needs quiet standing)."""
 
 Triple = tuple[float, float, float]
@@ -208,7 +208,7 @@ def _check_rate(t: FloatArray, declared_hz: float, last_t: float | None) -> None
 def _check_acc_not_g(name: str, acc: FloatArray) -> None:
     if len(acc) == 0:
         return
-    norm = float(np.median(np.linalg.norm(acc, axis=1)))
+    norm = float(np.sqrt(np.einsum("ij,ij->i", acc, acc)).mean())
     if G_LIKE[0] <= norm <= G_LIKE[1]:
         raise FrameError(
             f"field sensors.{name}.acc: |acc| is about {norm:.2f}, which looks like g; "

@@ -1,27 +1,32 @@
-"""Durable append of a live stream's raw samples to a canonical recording file (CSV).
+"""Durable append of a live stream's raw samples, finished as a canonical recording (Parquet).
 
-While a stream runs its samples go to ``<session>.partial.csv`` beside a ``<session>.json``
-describing it; each block is one write followed by a flush, so a dropped connection or a killed
-process loses at most the block being written. Values are written as Python's shortest
-round-trip text of the floats received. On finishing, the file is synced and renamed to
-``<session>.csv``: a canonical recording that ``spinecoach sensors analyze`` reads. After a
-crash, :func:`recover_journal` cuts a half-written last line and finishes the file the same way.
+While a stream runs its samples go to ``<session>.partial.arrows`` (an Arrow IPC stream, one
+record batch per block, float64 as received) beside a ``<session>.json`` describing it; each
+block is written and flushed to the operating system before it is analysed or acknowledged, so
+a dropped connection or a killed process loses at most the block being written. Finishing
+syncs the stream and copies it into ``<session>.parquet`` (canonical columns, row groups as
+``sensors.files`` writes them), which ``spinecoach sensors analyze`` reads; the same values, to
+the bit. After a crash, :func:`recover_journal` keeps every whole block and finishes the file
+the same way.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
+from spinecoach.sensors.files import CHUNK_ROWS
 from spinecoach.sensors.recording import Recording, sensor_columns
 
 __all__ = ["JournalInfo", "RecordingJournal", "recover_journal", "unfinished_journals"]
 
-PARTIAL = ".partial.csv"
+PARTIAL = ".partial.arrows"
 
 
 @dataclass(frozen=True)
@@ -37,46 +42,48 @@ class JournalInfo:
     started_at: str
 
 
-def _columns(info: JournalInfo) -> list[str]:
+def _schema(info: JournalInfo) -> pa.Schema:
     cols = ["t"]
     for name in info.sensors:
         quantities = ("acc", "gyr", "mag") if info.magnetometer else ("acc", "gyr")
         for q in quantities:
             cols += sensor_columns(name, q)
-    return cols
+    return pa.schema([(c, pa.float64()) for c in cols])
 
 
 class RecordingJournal:
-    """An open recording file of one live session; :meth:`append` blocks, then :meth:`close`."""
+    """An open recording of one live session: :meth:`append` blocks, then :meth:`close`."""
 
     def __init__(self, folder: Path, info: JournalInfo) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.info = info
         self.partial = folder / f"{info.session_id}{PARTIAL}"
-        self.final = folder / f"{info.session_id}.csv"
+        self.final = folder / f"{info.session_id}.parquet"
         meta = folder / f"{info.session_id}.json"
         tmp = meta.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
         os.replace(tmp, meta)
-        self.columns = _columns(info)
-        self._fh = self.partial.open("x", encoding="utf-8", newline="")
-        self._fh.write(",".join(self.columns) + "\n")
+        self.schema = _schema(info)
+        self._fh = self.partial.open("xb")
+        self._writer = pa.ipc.new_stream(self._fh, self.schema)
         self._fh.flush()
         self.samples = 0
+        self.closed = False
 
     def append(self, block: Recording) -> None:
-        """Write one block's rows and flush them to the operating system."""
+        """Write one block and flush it to the operating system."""
         cols = block.columns()
-        table = np.column_stack([cols[c] for c in self.columns])
-        text = "".join(",".join(map(repr, row)) + "\n" for row in table.tolist())
-        self._fh.write(text)
+        batch = pa.record_batch([pa.array(cols[c]) for c in self.schema.names], schema=self.schema)
+        self._writer.write_batch(batch)
         self._fh.flush()
         self.samples += len(block)
 
     def close(self) -> Path | None:
-        """Sync and rename to the finished recording; None (and no file) when it holds no rows."""
-        if self._fh.closed:
+        """Sync and finish as Parquet; None (and no file) when it holds no rows."""
+        if self.closed:
             return self.final if self.final.exists() else None
+        self.closed = True
+        self._writer.close()
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()
@@ -84,8 +91,53 @@ class RecordingJournal:
             self.partial.unlink(missing_ok=True)
             self.partial.with_name(f"{self.info.session_id}.json").unlink(missing_ok=True)
             return None
-        os.replace(self.partial, self.final)
-        return self.final
+        return _finish(self.partial, self.final)
+
+
+def _batches(partial: Path) -> Iterator[pa.RecordBatch]:
+    """The whole batches of a stream file; a half-written last one (a crash) is left out."""
+    with pa.OSFile(str(partial), "rb") as source:
+        try:
+            reader = pa.ipc.open_stream(source)
+        except (pa.ArrowInvalid, OSError):
+            return
+        while True:
+            try:
+                yield reader.read_next_batch()
+            except StopIteration:
+                return
+            except (pa.ArrowInvalid, OSError):
+                return
+
+
+def _finish(partial: Path, final: Path) -> Path | None:
+    """Copy the stream's batches into a Parquet file in row groups of ``CHUNK_ROWS``."""
+    tmp = final.with_name(final.name + ".tmp")
+    writer: pq.ParquetWriter | None = None
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+
+    def flush() -> None:
+        nonlocal pending, rows
+        if pending and writer is not None:
+            writer.write_table(pa.Table.from_batches(pending), row_group_size=CHUNK_ROWS)
+        pending, rows = [], 0
+
+    for batch in _batches(partial):
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, batch.schema)
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= CHUNK_ROWS:
+            flush()
+    flush()
+    if writer is None:
+        partial.unlink(missing_ok=True)
+        return None
+    writer.close()
+    os.replace(tmp, final)
+    partial.unlink()
+    return final
 
 
 def unfinished_journals(data_dir: Path) -> list[Path]:
@@ -94,21 +146,12 @@ def unfinished_journals(data_dir: Path) -> list[Path]:
 
 
 def recover_journal(partial: Path) -> tuple[JournalInfo, Path | None]:
-    """Finish a partial recording: drop a half-written last line, rename; None when empty."""
+    """Finish a partial recording from its whole blocks; None when there are none."""
     session_id = partial.name.removesuffix(PARTIAL)
     meta = partial.with_name(f"{session_id}.json")
     raw = json.loads(meta.read_text(encoding="utf-8"))
     info = JournalInfo(**{**raw, "sensors": tuple(raw["sensors"])})
-    data = partial.read_bytes()
-    end = data.rfind(b"\n") + 1
-    header_end = data.find(b"\n") + 1
-    if end < len(data):
-        with partial.open("r+b") as fh:
-            fh.truncate(end)
-    if end <= header_end:
-        partial.unlink()
+    final = _finish(partial, partial.with_name(f"{session_id}.parquet"))
+    if final is None:
         meta.unlink(missing_ok=True)
-        return info, None
-    final = partial.with_name(f"{session_id}.csv")
-    os.replace(partial, final)
     return info, final

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from spinecoach.errors import InputError, SensorDataError
 from spinecoach.live.devices import DeviceAuthority, DeviceGrant
 from spinecoach.live.feedback import (
@@ -143,6 +145,8 @@ class LiveService:
         self.on_sent = on_sent
         """Called with the seconds from receiving samples to sending their feedback to a page."""
         self.sessions: dict[str, LiveSession] = {}
+        self.frames_accepted = 0
+        """Samples frames kept since start (for monitoring the server's load)."""
         self.channels: dict[str, FeedbackChannel] = {}
         self._tokens: dict[str, tuple[str, float]] = {}
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -209,6 +213,7 @@ class LiveService:
         except InputError as exc:  # FrameError: this frame only
             seq = _seq(raw)
             return Reply([json.dumps({"type": "refused", "seq": seq, "reason": str(exc)})])
+        self.frames_accepted += 1
         channel = self.channel(session.grant.patient_id)
         for e in events:
             channel.publish(e.type, e.model_dump_json(), received)
@@ -321,8 +326,7 @@ class LiveService:
 
 
 def _rows(path: Path) -> int:
-    with path.open("rb") as fh:
-        return max(0, sum(1 for _ in fh) - 1)
+    return int(pq.ParquetFile(path).metadata.num_rows)
 
 
 def _seq(raw: str | bytes) -> int | None:
