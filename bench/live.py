@@ -13,8 +13,8 @@ Run as a script: ``python bench/live.py [--devices 25,50,100,200,300] [--seconds
 - this script, which steps through the device counts and prints the curve.
 
 Each device streams a synthetic working-day recording in real time; devices connect spread over
-10 s. Latencies are taken over ``--seconds`` once every device is past its calibration (the
-monitor's first 26 s, analysed in one go when the forward-bend wait ends). Every loop is bounded in count and time and stops by itself.
+30 s. Latencies are taken over ``--seconds`` once every device is past its calibration (the
+monitor's first 26 s, analysed in one go when the forward-bend wait ends) and 10 s more. Every loop is bounded in count and time and stops by itself.
 The peer is the monitor alone: ``LumbarMonitor.feed`` on the same blocks in one process, no
 network, no JSON, no file: what the live layer adds on top of the analysis it serves.
 """
@@ -39,7 +39,10 @@ import numpy as np
 
 CALIBRATION_S = 26.0
 """The monitor's first results wait for 5 s of standing and up to 20 s for a forward bend."""
-RAMP_S = 10.0
+RAMP_S = 30.0
+"""Devices connect spread over this long: their first analysis (26 s at once) is a CPU spike."""
+SETTLE_S = 10.0
+"""After the last device's first analysis, time for the server to catch up before measuring."""
 TARGET_P99_MS = 100.0
 
 
@@ -142,7 +145,7 @@ async def _device(
 
 
 async def _clients(base: str, tokens: list[str], block_s: float, seconds: float) -> dict[str, Any]:
-    warm = RAMP_S + CALIBRATION_S + 2.0
+    warm = RAMP_S + CALIBRATION_S + SETTLE_S
     start, frames, ends = _frames(block_s, warm + seconds + 40)
     t0 = time.monotonic()
     window = (t0 + warm, t0 + warm + seconds)

@@ -286,6 +286,7 @@ def test_a_revoked_token_ends_the_stream_and_keeps_the_recording(
     assert done.samples == 20 * 50
 
 
+@pytest.mark.slow
 def test_a_page_that_reconnects_gets_what_it_missed_and_the_current_state(
     tmp_path: Path,
 ) -> None:

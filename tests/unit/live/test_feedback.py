@@ -48,6 +48,7 @@ def test_reps_of_a_set_are_counted_one_by_one(
     assert session.exercise.reps_in_range == 8
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("scenario", "axis", "seed"),
     [
@@ -170,6 +171,7 @@ def test_posture_alerts_become_notifications() -> None:
     assert [(e.type, e.kind, e.t_s) for e in events] == [("alert", "slouch", 40.0)]
 
 
+@pytest.mark.slow
 def test_lifts_in_a_streamed_day_match_the_batch_lifting_events(tmp_path: Path) -> None:
     syn = simulate_recording("day", seconds=600, seed=3)
     session = _session(tmp_path, syn)
