@@ -39,6 +39,7 @@ _COMMAND_MODULES = (
     "spinecoach.commands.batch",
     "spinecoach.commands.outcomes",
     "spinecoach.commands.interop",
+    "spinecoach.commands.live",
     "spinecoach.commands.demo",
     "spinecoach.commands.version",
 )

@@ -1,6 +1,7 @@
 """`spinecoach simulate ...`: the group that synthetic-data commands attach to.
 
-Other command modules add their subcommands to :data:`simulate_app` (``course``, ``recording``).
+Other command modules add their subcommands to :data:`simulate_app` (``course``, ``recording``,
+``device``).
 """
 
 from __future__ import annotations

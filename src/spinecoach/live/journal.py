@@ -1,0 +1,157 @@
+"""Durable append of a live stream's raw samples, finished as a canonical recording (Parquet).
+
+While a stream runs its samples go to ``<session>.partial.arrows`` (an Arrow IPC stream, one
+record batch per block, float64 as received) beside a ``<session>.json`` describing it; each
+block is written and flushed to the operating system before it is analysed or acknowledged, so
+a dropped connection or a killed process loses at most the block being written. Finishing
+syncs the stream and copies it into ``<session>.parquet`` (canonical columns, row groups as
+``sensors.files`` writes them), which ``spinecoach sensors analyze`` reads; the same values, to
+the bit. After a crash, :func:`recover_journal` keeps every whole block and finishes the file
+the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from spinecoach.sensors.files import CHUNK_ROWS
+from spinecoach.sensors.recording import Recording, sensor_columns
+
+__all__ = ["JournalInfo", "RecordingJournal", "recover_journal", "unfinished_journals"]
+
+PARTIAL = ".partial.arrows"
+
+
+@dataclass(frozen=True)
+class JournalInfo:
+    """Who a stream belongs to and what it declared (the ``<session>.json`` beside it)."""
+
+    session_id: str
+    patient_id: str
+    device_id: str
+    rate_hz: float
+    sensors: tuple[str, ...]
+    magnetometer: bool
+    started_at: str
+
+
+def _schema(info: JournalInfo) -> pa.Schema:
+    cols = ["t"]
+    for name in info.sensors:
+        quantities = ("acc", "gyr", "mag") if info.magnetometer else ("acc", "gyr")
+        for q in quantities:
+            cols += sensor_columns(name, q)
+    return pa.schema([(c, pa.float64()) for c in cols])
+
+
+class RecordingJournal:
+    """An open recording of one live session: :meth:`append` blocks, then :meth:`close`."""
+
+    def __init__(self, folder: Path, info: JournalInfo) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.info = info
+        self.partial = folder / f"{info.session_id}{PARTIAL}"
+        self.final = folder / f"{info.session_id}.parquet"
+        meta = folder / f"{info.session_id}.json"
+        tmp = meta.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
+        os.replace(tmp, meta)
+        self.schema = _schema(info)
+        self._fh = self.partial.open("xb")
+        self._writer = pa.ipc.new_stream(self._fh, self.schema)
+        self._fh.flush()
+        self.samples = 0
+        self.closed = False
+
+    def append(self, block: Recording) -> None:
+        """Write one block and flush it to the operating system."""
+        cols = block.columns()
+        batch = pa.record_batch([pa.array(cols[c]) for c in self.schema.names], schema=self.schema)
+        self._writer.write_batch(batch)
+        self._fh.flush()
+        self.samples += len(block)
+
+    def close(self) -> Path | None:
+        """Sync and finish as Parquet; None (and no file) when it holds no rows."""
+        if self.closed:
+            return self.final if self.final.exists() else None
+        self.closed = True
+        self._writer.close()
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        if self.samples == 0:
+            self.partial.unlink(missing_ok=True)
+            self.partial.with_name(f"{self.info.session_id}.json").unlink(missing_ok=True)
+            return None
+        return _finish(self.partial, self.final)
+
+
+def _batches(partial: Path) -> Iterator[pa.RecordBatch]:
+    """The whole batches of a stream file; a half-written last one (a crash) is left out."""
+    with pa.OSFile(str(partial), "rb") as source:
+        try:
+            reader = pa.ipc.open_stream(source)
+        except (pa.ArrowInvalid, OSError):
+            return
+        while True:
+            try:
+                yield reader.read_next_batch()
+            except StopIteration:
+                return
+            except (pa.ArrowInvalid, OSError):
+                return
+
+
+def _finish(partial: Path, final: Path) -> Path | None:
+    """Copy the stream's batches into a Parquet file in row groups of ``CHUNK_ROWS``."""
+    tmp = final.with_name(final.name + ".tmp")
+    writer: pq.ParquetWriter | None = None
+    pending: list[pa.RecordBatch] = []
+    rows = 0
+
+    def flush() -> None:
+        nonlocal pending, rows
+        if pending and writer is not None:
+            writer.write_table(pa.Table.from_batches(pending), row_group_size=CHUNK_ROWS)
+        pending, rows = [], 0
+
+    for batch in _batches(partial):
+        if writer is None:
+            writer = pq.ParquetWriter(tmp, batch.schema)
+        pending.append(batch)
+        rows += batch.num_rows
+        if rows >= CHUNK_ROWS:
+            flush()
+    flush()
+    if writer is None:
+        partial.unlink(missing_ok=True)
+        return None
+    writer.close()
+    os.replace(tmp, final)
+    partial.unlink()
+    return final
+
+
+def unfinished_journals(data_dir: Path) -> list[Path]:
+    """Partial recordings left by a process that stopped without finishing them."""
+    return sorted(data_dir.glob(f"*/*{PARTIAL}"))
+
+
+def recover_journal(partial: Path) -> tuple[JournalInfo, Path | None]:
+    """Finish a partial recording from its whole blocks; None when there are none."""
+    session_id = partial.name.removesuffix(PARTIAL)
+    meta = partial.with_name(f"{session_id}.json")
+    raw = json.loads(meta.read_text(encoding="utf-8"))
+    info = JournalInfo(**{**raw, "sensors": tuple(raw["sensors"])})
+    final = _finish(partial, partial.with_name(f"{session_id}.parquet"))
+    if final is None:
+        meta.unlink(missing_ok=True)
+    return info, final
