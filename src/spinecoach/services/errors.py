@@ -32,7 +32,7 @@ class ServiceError(SpinecoachError):
     """Base of the clinic service's own errors; the message is one line naming the object."""
 
 
-class NotFound(ServiceError, LookupError):
+class NotFound(ServiceError, LookupError):  # noqa: N818 (the names the API maps)
     """The object does not exist, or the actor may not know that it exists."""
 
     def __init__(self, kind: str, object_id: str) -> None:
@@ -41,9 +41,9 @@ class NotFound(ServiceError, LookupError):
         self.object_id = object_id
 
 
-class Forbidden(ServiceError, PermissionError):
+class Forbidden(ServiceError, PermissionError):  # noqa: N818 (the names the API maps)
     """The actor's role does not allow the action (the object itself is theirs to know of)."""
 
 
-class Conflict(ServiceError):
+class Conflict(ServiceError):  # noqa: N818 (the names the API maps)
     """The action does not fit the object's current state (e.g. approving a rejected version)."""
