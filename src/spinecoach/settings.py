@@ -60,6 +60,19 @@ class ServiceSettings(BaseSettings):
         default=frozenset({"admin", "clinician"}),
         description="roles that must use a second factor (TOTP)",
     )
+    max_failed_logins: int = Field(
+        default=5, ge=1, description="failed logins in a row that lock an account (clinic policy)"
+    )
+    lockout_minutes: int = Field(
+        default=15, ge=1, description="how long a locked account stays locked"
+    )
+    login_attempts_per_minute: int = Field(
+        default=10, ge=1, description="login attempts accepted from one address per minute"
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="mark the session cookie Secure; None: when the request came over https",
+    )
     scheduler: str | None = Field(
         default=None, description="Dask scheduler address for processing; None: local processes"
     )
