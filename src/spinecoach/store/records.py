@@ -74,6 +74,8 @@ class VersionRecord:
     decided_at: dt.datetime | None
     decided_by: str | None
     decision_note: str | None
+    approved_at: dt.datetime | None = None
+    approved_by: str | None = None
 
 
 @dataclass(frozen=True)

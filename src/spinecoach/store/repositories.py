@@ -230,10 +230,16 @@ class ProgramRepository(_Repository):
     ) -> bool:
         """Move a version from ``expected`` to ``status``; False when it was not ``expected``."""
         pv = t.program_versions
+        values: dict[str, Any] = {
+            "status": status,
+            "decided_by": by,
+            "decided_at": at,
+            "decision_note": note,
+        }
+        if status == "approved":
+            values |= {"approved_by": by, "approved_at": at}
         result = self.c.execute(
-            pv.update()
-            .where(pv.c.id == version_id, pv.c.status == expected)
-            .values(status=status, decided_by=by, decided_at=at, decision_note=note)
+            pv.update().where(pv.c.id == version_id, pv.c.status == expected).values(**values)
         )
         return bool(result.rowcount == 1)
 
@@ -399,6 +405,12 @@ class AlertRepository(_Repository):
             a.update()
             .where(a.c.id == alert_id, a.c.resolved_at.is_(None))
             .values(resolved_at=at, resolved_by=by)
+        )
+
+    def reopen(self, alert_id: str) -> None:
+        a = t.alerts
+        self.c.execute(
+            a.update().where(a.c.id == alert_id).values(resolved_at=None, resolved_by=None)
         )
 
     def find(

@@ -139,6 +139,8 @@ program_versions = sa.Table(
     sa.Column("decided_at", UtcDateTime, nullable=True),
     sa.Column("decided_by", sa.String(32), nullable=True),
     sa.Column("decision_note", sa.Text, nullable=True),
+    sa.Column("approved_at", UtcDateTime, nullable=True),
+    sa.Column("approved_by", sa.String(32), nullable=True),
     sa.UniqueConstraint("patient_id", "version", name="uq_program_versions_patient_version"),
     sa.CheckConstraint(
         "status IN ('proposed', 'approved', 'rejected', 'superseded')", name="status"

@@ -77,12 +77,9 @@ def engine(database_url: str) -> sa.Engine:
 
 def _empty(engine: sa.Engine) -> None:
     names = [t.name for t in reversed(metadata.sorted_tables)]
-    with engine.begin() as c:
-        if engine.dialect.name == "postgresql":
-            c.exec_driver_sql("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE")
-        else:
-            for n in names:
-                c.exec_driver_sql(f'DELETE FROM "{n}"')
+    with engine.begin() as c:  # DELETE beats TRUNCATE on tables this small
+        for n in names:
+            c.exec_driver_sql(f'DELETE FROM "{n}"')
 
 
 @pytest.fixture

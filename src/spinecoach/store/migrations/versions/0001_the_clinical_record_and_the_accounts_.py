@@ -289,6 +289,8 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_by", sa.String(length=32), nullable=True),
         sa.Column("decision_note", sa.Text(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("approved_by", sa.String(length=32), nullable=True),
         sa.CheckConstraint(
             "status IN ('proposed', 'approved', 'rejected', 'superseded')",
             name=op.f("ck_program_versions_status"),
