@@ -15,7 +15,8 @@ anything else                              500, with a reference only
 =========================================  ======
 
 The log gets the method, the route's path template (ids are not in it), the status and, for a
-500, the exception type and stack (frames only, not the message, which may carry personal data).
+500, the exception type and the stack's file:line frames (no message, no source lines:
+either may quote personal data).
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
         field = _field(error.get("loc", ()))
         message = str(error.get("msg", "invalid"))
         if error.get("type") == "json_invalid":
-            message = "not valid JSON"
+            field, message = "body", "not valid JSON"
         out.append({"field": field, "message": message})
     return out
 
@@ -118,7 +119,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         reference = uuid.uuid4().hex[:12]
-        frames = "".join(traceback.format_tb(exc.__traceback__))
+        # Where it failed, without source lines or the message (either may quote patient data).
+        frames = "\n".join(
+            f"  {frame.filename}:{frame.lineno} in {frame.name}"
+            for frame in traceback.extract_tb(exc.__traceback__)
+        )
         log.error(
             "500 %s %s reference=%s %s\n%s",
             request.method,

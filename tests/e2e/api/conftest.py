@@ -1,12 +1,14 @@
 """The API through HTTP: an app on a fresh, migrated database, and accounts of every role.
 
-Tests use SQLite unless they ask for ``database_url`` (then they run on SQLite and on the real
-PostgreSQL server at 127.0.0.1:5432, skipping with the reason when none answers).
+Tests use SQLite unless they ask for ``any_clinic`` (then they run on SQLite and on the real
+PostgreSQL server at 127.0.0.1:5432, skipping with the reason when none answers). The clinic is
+built once per test session and copied for each test (a file copy, or a PostgreSQL template).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,20 +57,6 @@ def drop_pg_database(admin: sa.Engine, name: str) -> None:
         c.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh database per test, on each of the two servers."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'clinic.db'}"
-        return
-    admin: sa.Engine = request.getfixturevalue("pg_server")
-    name = fresh_pg_database(admin)
-    try:
-        yield f"{PG_SERVER}/{name}"
-    finally:
-        drop_pg_database(admin, name)
-
-
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'clinic.db'}"
@@ -107,12 +95,8 @@ class Clinic:
         return client
 
 
-def build_clinic(settings: ServiceSettings) -> Clinic:
-    """A migrated database with an admin, two clinicians, and two patients with accounts.
-
-    dr_a is assigned to patient ann, dr_b to patient bob.
-    """
-    engine = make_engine(settings.url)
+def populate(engine: sa.Engine) -> dict[str, str]:
+    """An admin, two clinicians, and two patients with accounts: dr_a has ann, dr_b has bob."""
     upgrade(engine)
     ids: dict[str, str] = {}
 
@@ -140,21 +124,80 @@ def build_clinic(settings: ServiceSettings) -> Clinic:
             UnitOfWork(engine), SYSTEM, clinician_id=ids[clinician], patient_id=patient.id
         )
         user(name, {Role.PATIENT}, patient.id)
+    return ids
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """The populated clinic built once as a SQLite file; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "clinic.db"
+    engine = make_engine(f"sqlite:///{path}")
+    ids = populate(engine)
+    engine.dispose()  # the last connection to close folds the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path, ids
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: sa.Engine) -> Iterator[tuple[str, dict[str, str]]]:
+    """The populated clinic built once as a PostgreSQL template database."""
+    name = fresh_pg_database(pg_server)
+    engine = make_engine(f"{PG_SERVER}/{name}")
+    ids = populate(engine)
+    engine.dispose()
+    yield name, ids
+    drop_pg_database(pg_server, name)
+
+
+def build_clinic(settings: ServiceSettings, ids: dict[str, str] | None = None) -> Clinic:
+    """The API on ``settings``' database; populated here unless ``ids`` says it was copied."""
+    engine = make_engine(settings.url)
+    if ids is None:
+        ids = populate(engine)
     app = create_app(settings, engine=engine)
     return Clinic(app=app, engine=engine, settings=settings, ids=ids)
 
 
 @pytest.fixture
-def clinic(sqlite_url: str, settings_factory: Any) -> Iterator[Clinic]:
-    """The clinic on SQLite (the quick default)."""
-    built = build_clinic(settings_factory(sqlite_url))
-    yield built
-    built.engine.dispose()
+def clinic_factory(
+    request: pytest.FixtureRequest, tmp_path: Path, settings_factory: Any
+) -> Iterator[Any]:
+    """``make(kind="sqlite", **settings)`` -> a fresh copy of the populated clinic."""
+    made: list[tuple[Clinic, str | None]] = []
+
+    def make(kind: str = "sqlite", **fields: Any) -> Clinic:
+        if kind == "sqlite":
+            template, ids = request.getfixturevalue("sqlite_template")
+            target = tmp_path / f"clinic-{len(made)}.db"
+            shutil.copyfile(template, target)
+            built = build_clinic(settings_factory(f"sqlite:///{target}", **fields), dict(ids))
+            made.append((built, None))
+            return built
+        admin: sa.Engine = request.getfixturevalue("pg_server")
+        template_name, ids = request.getfixturevalue("pg_template")
+        name = f"spinecoach_api_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as c:
+            c.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
+        built = build_clinic(settings_factory(f"{PG_SERVER}/{name}", **fields), dict(ids))
+        made.append((built, name))
+        return built
+
+    yield make
+    for built, pg_name in made:
+        built.engine.dispose()
+        if pg_name is not None:
+            drop_pg_database(request.getfixturevalue("pg_server"), pg_name)
 
 
 @pytest.fixture
-def any_clinic(database_url: str, settings_factory: Any) -> Iterator[Clinic]:
+def clinic(clinic_factory: Any) -> Clinic:
+    """The clinic on SQLite (the quick default)."""
+    built: Clinic = clinic_factory("sqlite")
+    return built
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_clinic(request: pytest.FixtureRequest, clinic_factory: Any) -> Clinic:
     """The clinic on SQLite and on PostgreSQL."""
-    built = build_clinic(settings_factory(database_url))
-    yield built
-    built.engine.dispose()
+    built: Clinic = clinic_factory(request.param)
+    return built
