@@ -10,6 +10,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from tests.e2e.api.conftest import PASSWORD, Clinic
 
 from spinecoach.api.security import CSRF_COOKIE, SESSION_COOKIE
 from spinecoach.services import accounts
@@ -18,7 +19,6 @@ from spinecoach.store.engine import make_engine
 from spinecoach.store.migrate import upgrade
 from spinecoach.store.tables import audit_events
 from spinecoach.store.unit_of_work import UnitOfWork
-from tests.e2e.api.conftest import PASSWORD, Clinic
 
 
 def _login(client: TestClient, username: str, password: str = PASSWORD, **extra: Any) -> Any:
