@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from spinecoach.api.processing import ProcessingQueue
 from spinecoach.api.security import (
     CSRF_HEADER,
     SAFE_METHODS,
@@ -50,6 +51,7 @@ class ApiContext:
     engine: sa.Engine
     policy: AccessPolicy
     login_limiter: LoginRateLimiter
+    processing: ProcessingQueue
 
 
 def _context(request: Request) -> ApiContext:

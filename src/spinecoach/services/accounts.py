@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
-from spinecoach.services import audit
+from spinecoach.services import audit, clinic
 from spinecoach.services.actors import SYSTEM, Actor, Role
 from spinecoach.services.errors import Conflict, Forbidden, InputError, NotFound, ServiceError
 from spinecoach.settings import ServiceSettings
@@ -89,11 +89,9 @@ TOUCH_EVERY = dt.timedelta(seconds=60)
 
 TOTP_ISSUER = "spinecoach"
 
-ARGON2_PARAMETERS = {"memory_cost": 19_456, "time_cost": 2, "parallelism": 1}
+_HASHER = PasswordHash((Argon2Hasher(memory_cost=19_456, time_cost=2, parallelism=1),))
 """argon2id with 19 MiB, 2 passes, 1 lane: the OWASP Password Storage Cheat Sheet's first
 recommended configuration; about 0.1 s per hash on one core of a small server."""
-
-_HASHER = PasswordHash((Argon2Hasher(**ARGON2_PARAMETERS),))
 
 
 class AuthenticationFailed(ServiceError):  # noqa: N818 (the names the API maps)
@@ -584,7 +582,8 @@ def login(
             .where(users.c.id == account.id)
             .values(failed_logins=0, locked_until=None)
         )
-        second_factor = account.totp_enabled or not policy.needs_second_factor(account.roles)
+        required = _totp_roles(uow, policy)
+        second_factor = account.totp_enabled or not (required & account.roles)
         token, csrf_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         expires_at = now + policy.session_absolute
         uow.connection.execute(
@@ -607,6 +606,14 @@ def login(
         account=account,
         second_factor=second_factor,
     )
+
+
+def _totp_roles(uow: UnitOfWork, policy: AccessPolicy) -> frozenset[Role]:
+    """Roles that need TOTP: the clinic's setting in the record, else the start-up policy."""
+    stored = uow.settings.get(clinic.POLICY_KEY)
+    if stored is None:
+        return policy.totp_required_for
+    return frozenset(Role(r) for r in clinic.ClinicPolicy.model_validate(stored).totp_required_for)
 
 
 def _audit_login(
