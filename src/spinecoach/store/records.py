@@ -126,6 +126,7 @@ class JobRecord:
     recording_id: str
     attempt: int
     status: str
+    worker: str
     started_at: dt.datetime
     finished_at: dt.datetime | None
     error: str | None

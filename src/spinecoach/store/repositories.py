@@ -347,6 +347,11 @@ class RecordingRepository(_Repository):
             j.update().where(j.c.id == job_id).values(status=status, finished_at=at, error=error)
         )
 
+    def running_jobs(self) -> list[JobRecord]:
+        j = t.recording_jobs
+        rows = self.c.execute(sa.select(j).where(j.c.status == "running").order_by(j.c.started_at))
+        return [_record(JobRecord, x) for x in rows]
+
     def jobs(self, recording_id: str) -> list[JobRecord]:
         j = t.recording_jobs
         rows = self.c.execute(

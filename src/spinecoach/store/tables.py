@@ -209,6 +209,7 @@ recording_jobs = sa.Table(
     ),
     sa.Column("attempt", sa.Integer, nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("worker", sa.String(120), nullable=False),
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("finished_at", UtcDateTime, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
