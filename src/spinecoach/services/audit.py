@@ -59,10 +59,12 @@ def record(
     outcome: str = "success",
     code: ActionCode | None = None,
     at: dt.datetime | None = None,
+    remote_addr: str | None = None,
 ) -> None:
     """Append one event inside the caller's transaction (it commits or rolls back with it).
 
-    ``actor`` is None for an anonymous attempt (e.g. a failed login by an unknown name).
+    ``actor`` is None for an anonymous attempt (e.g. a failed login by an unknown name); then
+    ``remote_addr`` says where it came from (an actor's own address wins otherwise).
     """
     uow.audit.add(
         AuditRecord(
@@ -77,7 +79,7 @@ def record(
             object_type=object_type,
             object_id=object_id,
             outcome=outcome,
-            remote_addr=None if actor is None else actor.remote_addr,
+            remote_addr=(actor.remote_addr if actor is not None else None) or remote_addr,
         )
     )
 
