@@ -38,6 +38,9 @@ _COMMAND_MODULES = (
     "spinecoach.commands.sensors",
     "spinecoach.commands.outcomes",
     "spinecoach.commands.demo",
+    "spinecoach.commands.clinic",
+    "spinecoach.commands.serve",
+    "spinecoach.commands.users",
 )
 
 

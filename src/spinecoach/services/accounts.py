@@ -56,6 +56,7 @@ __all__ = [
     "count_users",
     "create_token",
     "create_user",
+    "find_user",
     "get_user",
     "list_tokens",
     "list_users",
@@ -454,6 +455,18 @@ def list_users(
     return [_account(r) for r in rows], int(total)
 
 
+def find_user(uow: UnitOfWork, actor: Actor, username: str) -> Account:
+    """An account by username (admin only)."""
+    _require_admin(actor)
+    with uow:
+        row = uow.connection.execute(sa.select(users).where(users.c.username == username)).first()
+        if row is None:
+            raise NotFound("user", username)
+        audit.record(uow, actor, "user.read", object_type="User", object_id=row._mapping["id"])
+        uow.commit()
+    return _account(row)
+
+
 def get_user(uow: UnitOfWork, actor: Actor, user_id: str) -> Account:
     """One account: an admin any, anyone else only their own."""
     if not actor.has(Role.ADMIN) and actor.user_id != user_id:
@@ -633,6 +646,7 @@ def _audit_login(
         object_id=None if account is None else account.id,
         outcome=outcome,
         code="E",
+        remote_addr=remote_addr,
     )
 
 
