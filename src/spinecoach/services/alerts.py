@@ -10,6 +10,7 @@ recomputation does not repeat it; an alert whose cause is gone is resolved by th
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Literal
 
 from spinecoach.clinical import screen_red_flags
@@ -25,7 +26,7 @@ from spinecoach.services.errors import NotFound
 from spinecoach.services.patients import clinical_patient, require_clinician
 from spinecoach.sessions import Session, flare_up
 from spinecoach.store import documents
-from spinecoach.store.records import AlertRecord, Severity, VersionRecord
+from spinecoach.store.records import AlertRecord, SessionRecord, Severity, VersionRecord
 from spinecoach.store.repositories import new_id
 from spinecoach.store.unit_of_work import UnitOfWork
 
@@ -106,9 +107,9 @@ def _settle(
     wanted: dict[str, tuple[Severity, str, str | None, str | None]],
     at: dt.datetime,
     *,
-    only_prefix: str | None = None,
+    opened: Sequence[AlertRecord],
 ) -> None:
-    """Make the open alerts of ``kind`` (keys under ``only_prefix``) exactly ``wanted``."""
+    """Make the open alerts of ``kind`` exactly ``wanted`` (``opened``: read at the start)."""
     for key, (severity, text, object_type, object_id) in wanted.items():
         raise_alert(
             uow,
@@ -121,17 +122,30 @@ def _settle(
             object_type=object_type,
             object_id=object_id,
         )
-    for alert in uow.alerts.find(patient_ids=[patient_id], kind=kind, limit=10_000):
-        if only_prefix is not None and not alert.key.startswith(only_prefix):
+    for alert in opened:
+        if alert.kind != kind:
             continue
         if alert.key not in wanted:
             uow.alerts.resolve(alert.id, "system", at)
 
 
-def refresh_alerts(uow: UnitOfWork, patient_id: str, at: dt.datetime) -> None:
-    """Recompute every alert of the patient from the record (inside an open unit of work)."""
+def refresh_alerts(
+    uow: UnitOfWork,
+    patient_id: str,
+    at: dt.datetime,
+    *,
+    sessions: Sequence[SessionRecord] | None = None,
+    measures: bool = True,
+) -> None:
+    """Recompute the patient's alerts from the record (inside an open unit of work).
+
+    Alerts of one session (red flag, leg symptoms, pain above the limit) are events: raised for
+    ``sessions`` (every session when None) and closed only by a clinician. The others follow
+    their cause and close when it is gone. ``measures``: the outcome timeline changed (MCID).
+    """
+    opened = uow.alerts.find(patient_ids=[patient_id], limit=10_000)
     limit = policy(uow).pain_limit
-    versions = uow.programs.versions(patient_id)
+    versions = uow.programs.versions(patient_id, documents=False)
     _settle(
         uow,
         patient_id,
@@ -148,12 +162,13 @@ def refresh_alerts(uow: UnitOfWork, patient_id: str, at: dt.datetime) -> None:
             if v.status == "proposed"
         },
         at,
+        opened=opened,
     )
-    sessions = uow.sessions.for_patient(patient_id)
+    scanned = uow.sessions.for_patient(patient_id) if sessions is None else sessions
     flags: dict[str, tuple[Severity, str, str | None, str | None]] = {}
     periph: dict[str, tuple[Severity, str, str | None, str | None]] = {}
     pain: dict[str, tuple[Severity, str, str | None, str | None]] = {}
-    for record in sessions:
+    for record in scanned:
         s = documents.load(Session, record.document)
         if s.red_flags:
             screen = screen_red_flags(s.red_flags)
@@ -185,25 +200,21 @@ def refresh_alerts(uow: UnitOfWork, patient_id: str, at: dt.datetime) -> None:
                 "Session",
                 record.id,
             )
-    # red-flag alerts stay open until a clinician resolves them: never auto-resolved
-    for key, (severity, text, ot, oid) in flags.items():
-        raise_alert(
-            uow,
-            patient_id,
-            "red_flag",
-            severity,
-            text,
-            key=key,
-            at=at,
-            object_type=ot,
-            object_id=oid,
-        )
-    _settle(uow, patient_id, "peripheralization", periph, at)
-    _settle(uow, patient_id, "pain_above_limit", pain, at)
+    events: list[tuple[AlertKind, dict[str, tuple[Severity, str, str | None, str | None]]]] = [
+        ("red_flag", flags),
+        ("peripheralization", periph),
+        ("pain_above_limit", pain),
+    ]
+    for kind, found in events:
+        for key, (severity, text, ot, oid) in found.items():
+            raise_alert(
+                uow, patient_id, kind, severity, text, key=key, at=at, object_type=ot, object_id=oid
+            )
     current = uow.programs.current(patient_id)
-    _flare(uow, patient_id, current, at)
-    _adherence(uow, patient_id, current, at)
-    _mcid(uow, patient_id, at)
+    _flare(uow, patient_id, current, at, opened=opened)
+    _adherence(uow, patient_id, current, at, opened=opened)
+    if measures:
+        _mcid(uow, patient_id, at)
     failed: dict[str, tuple[Severity, str, str | None, str | None]] = {
         f"recording_failed:{r.id}": (
             "normal",
@@ -214,11 +225,15 @@ def refresh_alerts(uow: UnitOfWork, patient_id: str, at: dt.datetime) -> None:
         for r in uow.recordings.for_patient(patient_id)
         if r.status == "failed"
     }
-    _settle(uow, patient_id, "recording_failed", failed, at)
+    _settle(uow, patient_id, "recording_failed", failed, at, opened=opened)
 
 
 def _flare(
-    uow: UnitOfWork, patient_id: str, current: VersionRecord | None, at: dt.datetime
+    uow: UnitOfWork,
+    patient_id: str,
+    current: VersionRecord | None,
+    at: dt.datetime,
+    opened: Sequence[AlertRecord],
 ) -> None:
     wanted: dict[str, tuple[Severity, str, str | None, str | None]] = {}
     if current is not None:
@@ -231,11 +246,15 @@ def _flare(
                 "ProgramVersion",
                 current.id,
             )
-    _settle(uow, patient_id, "flare_up", wanted, at)
+    _settle(uow, patient_id, "flare_up", wanted, at, opened=opened)
 
 
 def _adherence(
-    uow: UnitOfWork, patient_id: str, current: VersionRecord | None, at: dt.datetime
+    uow: UnitOfWork,
+    patient_id: str,
+    current: VersionRecord | None,
+    at: dt.datetime,
+    opened: Sequence[AlertRecord],
 ) -> None:
     wanted: dict[str, tuple[Severity, str, str | None, str | None]] = {}
     if current is not None and current.approved_at is not None:
@@ -267,13 +286,13 @@ def _adherence(
                         "ProgramVersion",
                         current.id,
                     )
-    _settle(uow, patient_id, "low_adherence", wanted, at)
+    _settle(uow, patient_id, "low_adherence", wanted, at, opened=opened)
 
 
 def _mcid(uow: UnitOfWork, patient_id: str, at: dt.datetime) -> None:
     from spinecoach.services.outcomes import patient_timeline
 
-    timeline = patient_timeline(uow, patient_id)
+    timeline = patient_timeline(uow, patient_id, adherence=False)
     if timeline is None or len(timeline.measurements) < 2:
         return
     summary = summarize_timeline(timeline)

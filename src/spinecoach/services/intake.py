@@ -114,7 +114,7 @@ def submit_intake(
             object_id=assessment_record.id,
             at=at,
         )
-        refresh_alerts(uow, patient_id, at)
+        refresh_alerts(uow, patient_id, at, sessions=[])
         uow.commit()
     return IntakeOutcome(intake_record, assessment_record, version)
 

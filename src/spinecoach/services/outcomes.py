@@ -102,7 +102,9 @@ def add_entry(
     )
 
 
-def patient_timeline(uow: UnitOfWork, patient_id: str) -> Timeline | None:
+def patient_timeline(
+    uow: UnitOfWork, patient_id: str, *, adherence: bool = True
+) -> Timeline | None:
     """The outcome timeline (inside an open unit of work): entries of one date merged, adherence
     per week of the approved programs; None before the first measurement."""
     by_date: dict[dt.date, dict[str, Any]] = {}
@@ -120,13 +122,17 @@ def patient_timeline(uow: UnitOfWork, patient_id: str) -> Timeline | None:
     return Timeline(
         patient_id=patient_id,
         measurements=measurements,
-        adherence=_adherence(uow, patient_id, measurements[0].date, measurements[-1].date),
+        adherence=_adherence(uow, patient_id, measurements[0].date, measurements[-1].date)
+        if adherence
+        else [],
     )
 
 
 def _adherence(uow: UnitOfWork, patient_id: str, start: dt.date, end: dt.date) -> list[Any]:
     sessions = uow.sessions.for_patient(patient_id)
-    approved = [v for v in uow.programs.versions(patient_id) if v.approved_at is not None]
+    approved = [
+        v for v in uow.programs.versions(patient_id, documents=False) if v.approved_at is not None
+    ]
     if not approved:
         return []
     last = max([end, *(s.session_date for s in sessions)])
@@ -137,7 +143,9 @@ def _adherence(uow: UnitOfWork, patient_id: str, start: dt.date, end: dt.date) -
         in_force = [
             v for v in approved if v.approved_at is not None and v.approved_at.date() <= day
         ] or approved[:1]
-        program = documents.load(Program, in_force[-1].document)
+        chosen = uow.programs.get(in_force[-1].id)
+        assert chosen is not None
+        program = documents.load(Program, chosen.document)
         prescribed.append(program.sessions_per_week if program.status == "active" else 0)
     return weekly_adherence([s.session_date for s in sessions], start, prescribed)
 
@@ -189,7 +197,7 @@ def record_measurement(
             source_id=entry_id,
             at=at,
         )
-        refresh_alerts(uow, patient_id, at)
+        refresh_alerts(uow, patient_id, at, sessions=[])
         audit.record(
             uow,
             actor,

@@ -224,7 +224,7 @@ def approve_version(
     with uow:
         version = _version_for(uow, actor, version_id, decide=True)
         approved = approve_inside(uow, actor, version, at, note)
-        refresh_alerts(uow, version.patient_id, at)
+        refresh_alerts(uow, version.patient_id, at, sessions=[], measures=False)
         uow.commit()
     return approved
 
@@ -254,7 +254,7 @@ def reject_version(
             object_id=version_id,
             at=at,
         )
-        refresh_alerts(uow, version.patient_id, at)
+        refresh_alerts(uow, version.patient_id, at, sessions=[], measures=False)
         rejected = uow.programs.get(version_id)
         uow.commit()
     assert rejected is not None
@@ -307,7 +307,7 @@ def edit_version(
             object_id=version_id,
             at=at,
         )
-        refresh_alerts(uow, version.patient_id, at)
+        refresh_alerts(uow, version.patient_id, at, sessions=[], measures=False)
         uow.commit()
     return edited
 
@@ -440,7 +440,7 @@ def propose_next_version(
     with uow:
         require_clinician(uow, actor, patient_id)
         version = propose_inside(uow, actor, patient_id, at, "on_demand")
-        refresh_alerts(uow, patient_id, at)
+        refresh_alerts(uow, patient_id, at, sessions=[], measures=False)
         uow.commit()
     return version
 
@@ -467,6 +467,6 @@ def propose_due_versions(uow: UnitOfWork, *, now: dt.datetime | None = None) -> 
             ):
                 continue
             proposed.append(propose_inside(uow, SYSTEM, patient_id, at, "schedule"))
-            refresh_alerts(uow, patient_id, at)
+            refresh_alerts(uow, patient_id, at, sessions=[], measures=False)
             uow.commit()
     return proposed

@@ -350,7 +350,14 @@ def process_recording(
             outcome="success" if metrics is not None else "failure",
             at=finished,
         )
-        refresh_alerts(uow, record.patient_id, finished)
+        touched = uow.sessions.get(record.session_id) if record.session_id else None
+        refresh_alerts(
+            uow,
+            record.patient_id,
+            finished,
+            sessions=[touched] if touched is not None else [],
+            measures=record.kind == "day",
+        )
         done = uow.recordings.get(recording_id)
         uow.commit()
     assert done is not None
@@ -432,7 +439,7 @@ def recover_interrupted_jobs(uow: UnitOfWork, *, now: dt.datetime | None = None)
             )
             record = uow.recordings.get(job.recording_id)
             if record is not None:
-                refresh_alerts(uow, record.patient_id, at)
+                refresh_alerts(uow, record.patient_id, at, sessions=[], measures=False)
             found.append(job.recording_id)
         uow.commit()
     return found

@@ -134,7 +134,7 @@ def log_session(
         )
         if s.red_flags:
             propose_inside(uow, actor, patient_id, at, "check_in")
-        refresh_alerts(uow, patient_id, at)
+        refresh_alerts(uow, patient_id, at, sessions=[record], measures=False)
         uow.commit()
     return record
 
@@ -191,8 +191,9 @@ def check_in(
             current = uow.programs.current(record.patient_id)
             if current is not None and current.program_status == "active":
                 version = propose_inside(uow, actor, record.patient_id, at, "check_in")
-        refresh_alerts(uow, record.patient_id, at)
         stored = uow.sessions.get(session_id)
+        assert stored is not None
+        refresh_alerts(uow, record.patient_id, at, sessions=[stored], measures=False)
         uow.commit()
     assert stored is not None
     stopped = version is not None and version.program_status == "referral"

@@ -57,7 +57,7 @@ def _record(cls: type[R], row: sa.Row[Any]) -> R:
 
 
 def _values(record: Any) -> dict[str, Any]:
-    return dataclasses.asdict(record)
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
 
 
 class _Repository:
@@ -199,12 +199,20 @@ class ProgramRepository(_Repository):
         ).first()
         return None if row is None else _record(VersionRecord, row)
 
-    def versions(self, patient_id: str, status: str | None = None) -> list[VersionRecord]:
+    def versions(
+        self, patient_id: str, status: str | None = None, *, documents: bool = True
+    ) -> list[VersionRecord]:
+        """The patient's versions, oldest first; without their documents when not needed."""
         pv = t.program_versions
-        query = sa.select(pv).where(pv.c.patient_id == patient_id)
+        heavy = {"document", "changes", "alerts"}
+        query = sa.select(pv) if documents else sa.select(*[c for c in pv.c if c.name not in heavy])
+        query = query.where(pv.c.patient_id == patient_id)
         if status is not None:
             query = query.where(pv.c.status == status)
-        return [_record(VersionRecord, r) for r in self.c.execute(query.order_by(pv.c.version))]
+        rows = self.c.execute(query.order_by(pv.c.version)).all()
+        if documents:
+            return [_record(VersionRecord, r) for r in rows]
+        return [VersionRecord(**dict(r._mapping), document={}, changes=[], alerts=[]) for r in rows]
 
     def next_version(self, patient_id: str) -> int:
         pv = t.program_versions
