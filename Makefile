@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test check fmt bench clean setup
+.PHONY: run test check fmt bench clean setup postgres
 
 setup: $(STAMP)
 
@@ -23,8 +23,17 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 run: $(STAMP)
 	$(RUN)/spinecoach demo
 
-test: $(STAMP)
+test: $(STAMP) postgres
 	$(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+# The clinic tests use the PostgreSQL server on 127.0.0.1:5432: start it when it is installed
+# but stopped (Debian's cluster tools); without it those tests skip and say why.
+postgres:
+	@if command -v pg_lsclusters >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | grep -q ' down '; then \
+		for v in $$(ls /etc/postgresql); do \
+			pg_ctlcluster --skip-systemctl-redirect $$v main start || echo "PostgreSQL $$v did not start; its tests will skip"; \
+		done; \
+	fi
 
 check: $(STAMP)
 	$(RUN)/ruff check src tests bench
