@@ -12,12 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from spinecoach.clinical import screen_red_flags
+from spinecoach.clinical.red_flags import SOURCE as RED_FLAG_SOURCE
 from spinecoach.documents import parse_document
 from spinecoach.errors import ClinicalSafetyError, InputError, UnknownItemError
 from spinecoach.exercises import load_catalogue
 from spinecoach.prescription import Adaptation, Overrides, adapt
+from spinecoach.prescription.adapt import Alert, Change
 from spinecoach.prescription.overrides import apply_dose_change
-from spinecoach.prescription.program import ExcludedExercise, Program, ProgramExercise, Reason
+from spinecoach.prescription.program import (
+    ExcludedExercise,
+    Program,
+    ProgramExercise,
+    Reason,
+    Referral,
+)
 from spinecoach.services import audit
 from spinecoach.services.actors import SYSTEM, Actor
 from spinecoach.services.alerts import refresh_alerts
@@ -43,6 +52,7 @@ __all__ = [
     "propose_next_version",
     "reject_version",
     "session_log",
+    "stop_for_red_flags",
 ]
 
 Trigger = Literal["schedule", "on_demand", "check_in"]
@@ -430,6 +440,58 @@ def propose_inside(
     if policy(uow).approval_mode == "auto_apply_unless_escalated" and not result.needs_clinician:
         return approve_inside(uow, SYSTEM, proposed, at, "applied automatically (clinic setting)")
     return proposed
+
+
+def stop_for_red_flags(
+    uow: UnitOfWork, actor: Actor, patient_id: str, flags: list[str], at: dt.datetime
+) -> VersionRecord | None:
+    """Stop the program in use at once for red flags (inside an open unit of work): a referral
+    version, applied without waiting. None when no active program is in use."""
+    current = uow.programs.current(patient_id)
+    if current is None or current.program_status != "active":
+        return None
+    log = session_log(uow, current)
+    if set(flags) <= {f for s in log.sessions for f in s.red_flags}:
+        return propose_inside(uow, actor, patient_id, at, "check_in")
+    # the flagged session belongs to an earlier version: stop this one just the same
+    screen = screen_red_flags(flags)
+    top = screen.hits[0]
+    why = Reason(
+        rule="service.red_flag_check_in",
+        text=f"red flag at a check-in ({', '.join(flags)}, {screen.urgency}): all exercise stops "
+        "until a clinician clears it",
+        source=RED_FLAG_SOURCE,
+    )
+    program = program_of(current)
+    stopped = program.model_copy(
+        update={
+            "status": "referral",
+            "exercises": [],
+            "referral": Referral(
+                urgency=screen.urgency if screen.urgency != "none" else "review",
+                patient_action=top.patient_action,
+                clinician_action=top.clinician_action,
+                flags=[h.id for h in screen.hits],
+            ),
+        }
+    )
+    proposed = add_version(
+        uow,
+        actor,
+        patient_id,
+        stopped,
+        basis="adaptation:check_in",
+        at=at,
+        changes=[
+            documents.dump(Change(exercise=e.id, action="stop", from_=e.id, reasons=[why]))
+            for e in program.exercises
+        ],
+        alerts=[documents.dump(Alert(rule=why.rule, text=why.text, escalate=True))],
+        escalate=True,
+        parent_id=current.id,
+        assessment_id=current.assessment_id,
+    )
+    return approve_inside(uow, SYSTEM, proposed, at, "red flag: exercise stopped at once")
 
 
 def propose_next_version(

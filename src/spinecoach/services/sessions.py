@@ -24,7 +24,7 @@ from spinecoach.services.alerts import refresh_alerts
 from spinecoach.services.clock import utcnow
 from spinecoach.services.errors import Conflict, Forbidden, NotFound
 from spinecoach.services.patients import clinical_patient
-from spinecoach.services.programs import program_of, propose_inside, session_log
+from spinecoach.services.programs import program_of, session_log, stop_for_red_flags
 from spinecoach.sessions import Session, SessionLog, check_against_program
 from spinecoach.store import documents
 from spinecoach.store.records import CheckinRecord, SessionRecord, VersionRecord
@@ -133,7 +133,7 @@ def log_session(
             at=at,
         )
         if s.red_flags:
-            propose_inside(uow, actor, patient_id, at, "check_in")
+            stop_for_red_flags(uow, actor, patient_id, s.red_flags, at)
         refresh_alerts(uow, patient_id, at, sessions=[record], measures=False)
         uow.commit()
     return record
@@ -188,9 +188,7 @@ def check_in(
         if a.red_flags:
             screen = screen_red_flags(a.red_flags)
             emergency = screen.hits[0].patient_action
-            current = uow.programs.current(record.patient_id)
-            if current is not None and current.program_status == "active":
-                version = propose_inside(uow, actor, record.patient_id, at, "check_in")
+            version = stop_for_red_flags(uow, actor, record.patient_id, a.red_flags, at)
         stored = uow.sessions.get(session_id)
         assert stored is not None
         refresh_alerts(uow, record.patient_id, at, sessions=[stored], measures=False)

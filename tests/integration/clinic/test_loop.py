@@ -148,6 +148,23 @@ def test_red_flag_at_check_in_stops_the_program_at_once(uow: UnitOfWork, clinici
     assert patient_service.get_patient(uow, clinician, patient_id).status == "stopped"
 
 
+def test_red_flag_for_a_session_of_an_earlier_version_still_stops_the_program(
+    uow: UnitOfWork, clinician: Actor
+) -> None:
+    patient_id, _ = on_program(uow, clinician)
+    logged = [sessions.log_session(uow, clinician, patient_id, s, now=LATER) for s in sessions_of()]
+    v2 = programs.propose_next_version(uow, clinician, patient_id, now=LATER)
+    programs.approve_version(uow, clinician, v2.id, now=LATER)
+    outcome = sessions.check_in(
+        uow, clinician, logged[-1].id, {"next_morning_pain": 4, "red_flags": ["ces_bladder"]}
+    )
+    assert outcome.program_stopped
+    assert outcome.version is not None
+    assert outcome.version.parent_id == v2.id
+    assert programs.program_of(outcome.version).referral is not None
+    assert programs.program_of(outcome.version).exercises == []
+
+
 def test_unknown_red_flag_is_named(uow: UnitOfWork, clinician: Actor) -> None:
     patient_id, _ = on_program(uow, clinician)
     first = sessions.log_session(uow, clinician, patient_id, sessions_of()[0], now=LATER)
