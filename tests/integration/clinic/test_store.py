@@ -73,3 +73,13 @@ def test_clinician_view_lists_only_assigned_patients(uow: UnitOfWork) -> None:
         assert [p.id for p in uow.patients.find(clinician_id="c1")] == [mine.id]
         assert [p.id for p in uow.patients.find()] == [mine.id, theirs.id]
         assert uow.patients.assign(mine.id, "c1", "admin", NOW) is False
+
+
+def test_migrations_match_the_tables(engine: sa.Engine) -> None:
+    """A table changed without a migration shows up here (on both databases)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as c:
+        context = MigrationContext.configure(c, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
