@@ -38,8 +38,8 @@ START = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
 def _seed(url: str, data_dir: Path, patients: int, on_program: int) -> dict[str, Any]:
     """A clinic: one clinician with ``patients`` patients, ``on_program`` of them with an
     approved first program (from the example intake); returns ids and a clinician token."""
-    from spinecoach.services import accounts, clinic, intake, patients as patient_service
-    from spinecoach.services import programs
+    from spinecoach.services import accounts, clinic, intake, programs
+    from spinecoach.services import patients as patient_service
     from spinecoach.services.accounts import AccessPolicy
     from spinecoach.services.actors import SYSTEM, Role
     from spinecoach.settings import ServiceSettings
@@ -172,8 +172,10 @@ def _run(url: str, args: argparse.Namespace, port: int) -> dict[str, dict[str, f
 
             def page(i: int) -> httpx.Response:
                 pid = world["patients"][i % len(world["patients"])]
-                response = client.get(f"/api/patients/{pid}")
-                client.get(f"/api/patients/{pid}/program-versions")
+                for path in (f"/api/patients/{pid}", f"/api/patients/{pid}/program-versions"):
+                    response = client.get(path)
+                    if response.status_code >= 400:
+                        return response
                 return client.get(f"/api/patients/{pid}/sessions", params={"limit": 20})
 
             results = {
