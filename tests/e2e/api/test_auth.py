@@ -416,3 +416,13 @@ def test_no_bearer_no_cookie_is_401(clinic: Clinic) -> None:
     response = clinic.client().get("/api/users")
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_unknown_route_and_method_are_named(clinic: Clinic) -> None:
+    client = clinic.client("dr_a")
+    missing = client.get("/api/nothing-here")
+    assert missing.status_code == 404
+    assert missing.json()["detail"].startswith("path:")
+    wrong = client.put("/api/auth/me")
+    assert wrong.status_code == 405
+    assert wrong.json()["detail"] == "method: PUT is not allowed on this path"
