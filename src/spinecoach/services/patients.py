@@ -8,6 +8,7 @@ unless also a clinician. Someone else's patient answers NotFound, never Forbidde
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -45,7 +46,8 @@ def visible_patient(uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientRe
     """The patient's register entry if ``actor`` may see it (inside an open unit of work)."""
     patient = uow.patients.get(patient_id)
     if patient is None or not _may_see(uow, actor, patient_id, register_only=True):
-        raise NotFound("patient", patient_id)
+        _refuse(uow, actor, patient_id, NotFound("patient", patient_id))
+    assert patient is not None
     return patient
 
 
@@ -53,7 +55,8 @@ def clinical_patient(uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientR
     """The patient if ``actor`` may see their clinical record: an assigned clinician or themself."""
     patient = uow.patients.get(patient_id)
     if patient is None or not _may_see(uow, actor, patient_id, register_only=False):
-        raise NotFound("patient", patient_id)
+        _refuse(uow, actor, patient_id, NotFound("patient", patient_id))
+    assert patient is not None
     return patient
 
 
@@ -61,8 +64,30 @@ def require_clinician(uow: UnitOfWork, actor: Actor, patient_id: str) -> Patient
     """The patient, for a decision only their clinician makes (the patient themself: Forbidden)."""
     patient = clinical_patient(uow, actor, patient_id)
     if not (actor.has(Role.CLINICIAN) and uow.patients.is_assigned(patient_id, actor.user_id)):
-        raise Forbidden(f"only a clinician of patient {patient_id!r} may do this")
+        _refuse(
+            uow,
+            actor,
+            patient_id,
+            Forbidden(f"only a clinician of patient {patient_id!r} may do this"),
+        )
     return patient
+
+
+def _refuse(uow: UnitOfWork, actor: Actor, patient_id: str, error: Exception) -> NoReturn:
+    """Audit a refused access and raise ``error``. Every use case checks access before it
+    writes, so committing here keeps only the audit event."""
+    audit.record(
+        uow,
+        actor,
+        "patient.access",
+        patient_id=patient_id,
+        object_type="Patient",
+        object_id=patient_id,
+        outcome="denied",
+        code="E",
+    )
+    uow.commit()
+    raise error
 
 
 def _may_see(uow: UnitOfWork, actor: Actor, patient_id: str, *, register_only: bool) -> bool:

@@ -233,6 +233,10 @@ def test_access_another_clinicians_patient_is_not_found(
     me = _patient_actor(patient_id)
     with pytest.raises(Forbidden):
         programs.approve_version(uow, me, v1.id)
+    events = audit.list_events(uow, admin, user_id=other_clinician.user_id, limit=100)
+    denied = [e for e in events if e.outcome == "denied"]
+    assert len(denied) == 2  # the patient and the program version asked for
+    assert {(e.action, e.patient_id) for e in denied} == {("patient.access", patient_id)}
     assert patient_service.assign_clinician(uow, admin, patient_id, other_clinician.user_id)
     assert patient_service.get_patient(uow, other_clinician, patient_id).id == patient_id
 
