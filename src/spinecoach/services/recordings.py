@@ -43,6 +43,7 @@ __all__ = [
     "STILLNESS_SCALE_DEG",
     "RecordingMetrics",
     "get_recording",
+    "hold_quality",
     "list_recordings",
     "process_in_worker",
     "process_recording",
@@ -234,6 +235,13 @@ def _check_target(
     return session.session_date
 
 
+def hold_quality(stillness_rms_deg: float | None) -> float | None:
+    """Hold quality 0-1 from the mean lumbar stillness RMS (deg); None when nothing was held."""
+    if stillness_rms_deg is None:
+        return None
+    return round(max(0.0, min(1.0, 1 - stillness_rms_deg / STILLNESS_SCALE_DEG)), 3)
+
+
 def analyze_file(path: Path, file_format: FileFormat) -> RecordingMetrics:
     """The analysis of ``spinecoach sensors analyze`` on a stored file, as recording metrics."""
     from spinecoach.sensors.files import open_recording
@@ -243,11 +251,7 @@ def analyze_file(path: Path, file_format: FileFormat) -> RecordingMetrics:
     source = open_recording(path, file_format)
     result = analyze((block for block, _ in source.blocks()), DEFAULT_SETTINGS)
     stillness = result.quality.mean_stillness_rms_deg
-    quality = (
-        None
-        if stillness is None
-        else round(max(0.0, min(1.0, 1 - stillness / STILLNESS_SCALE_DEG)), 3)
-    )
+    quality = hold_quality(stillness)
     sway = result.sway.longest
     return RecordingMetrics(
         duration_s=result.duration_s,
