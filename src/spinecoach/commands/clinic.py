@@ -35,13 +35,23 @@ def _safe_url(url: str) -> str:
 
 
 def _migrated_engine(settings: Any) -> Any:
+    import sqlalchemy as sa
+
+    from spinecoach.errors import InputError
     from spinecoach.services.clinic import seed_policy
     from spinecoach.store.engine import make_engine
     from spinecoach.store.migrate import upgrade
     from spinecoach.store.unit_of_work import UnitOfWork
 
-    engine = make_engine(settings.url)
-    upgrade(engine)
+    where = _safe_url(settings.url)
+    try:
+        engine = make_engine(settings.url)
+        upgrade(engine)
+    except (sa.exc.ArgumentError, ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
+        raise InputError(f"database_url {where}: not a supported database ({exc})") from None
+    except sa.exc.OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        raise InputError(f"database_url {where}: cannot connect ({reason})") from None
     seed_policy(UnitOfWork(engine), settings)
     return engine
 

@@ -124,6 +124,30 @@ def test_backup_and_restore_round_trip_with_checksums(
     restored.dispose()
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql+psycopg://nobody:secret@127.0.0.1:1/x", "cannot connect"),
+        ("nosuchdb://x", "not a supported database"),
+    ],
+)
+def test_an_unusable_database_url_is_one_line_without_the_password(
+    url: str,
+    expected: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SPINECOACH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SPINECOACH_DATABASE_URL", url)
+    code, _, err = _run(["db", "upgrade"], capsys)
+    assert code == 2
+    assert expected in err
+    assert "database_url" in err
+    assert "secret" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_backup_of_postgresql_points_to_pg_dump(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
