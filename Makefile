@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test check fmt bench clean setup bytecode report-tools
+.PHONY: run test check fmt bench clean setup bytecode report-tools postgres
 
 setup: $(STAMP)
 
@@ -29,7 +29,7 @@ bytecode: $(STAMP)
 run: bytecode
 	$(RUN)/spinecoach demo
 
-test: bytecode report-tools
+test: bytecode postgres report-tools
 	$(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 # PDF reports: WeasyPrint needs pango (and a font); the report tests turn PDFs into PNG pages
@@ -48,6 +48,15 @@ report-tools:
 	  else \
 	    echo "missing$$missing (needs root and apt-get): the PDF report tests will skip"; \
 	  fi; \
+	fi
+
+# The clinic tests use the PostgreSQL server on 127.0.0.1:5432: start it when it is installed
+# but stopped (Debian's cluster tools); without it those tests skip and say why.
+postgres:
+	@if command -v pg_lsclusters >/dev/null 2>&1 && pg_lsclusters -h 2>/dev/null | grep -q ' down '; then \
+		for v in $$(ls /etc/postgresql); do \
+			pg_ctlcluster --skip-systemctl-redirect $$v main start || echo "PostgreSQL $$v did not start; its tests will skip"; \
+		done; \
 	fi
 
 check: $(STAMP)

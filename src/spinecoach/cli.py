@@ -42,6 +42,9 @@ _COMMAND_MODULES = (
     "spinecoach.commands.live",
     "spinecoach.commands.demo",
     "spinecoach.commands.version",
+    "spinecoach.commands.clinic",
+    "spinecoach.commands.serve",
+    "spinecoach.commands.users",
 )
 
 # Start-up: a run imports only the modules that define its command (a group's subcommands may
@@ -55,7 +58,18 @@ _MODULES_OF_COMMAND = {
     "adapt": ("adaptation",),
     "outcomes": ("outcomes",),
     "sensors": ("sensors",),
-    "simulate": ("simulation", "clinical", "adaptation", "sensors"),
+    "simulate": ("simulation", "clinical", "adaptation", "sensors", "live"),
+    "batch": ("batch",),
+    "report": ("interop",),
+    "export": ("interop",),
+    "import": ("interop",),
+    "live": ("live",),
+    "db": ("clinic",),
+    "seed-demo": ("clinic",),
+    "backup": ("clinic",),
+    "restore": ("clinic",),
+    "serve": ("serve",),
+    "users": ("users",),
     "demo": ("demo",),
     "version": ("version",),
 }

@@ -1,0 +1,1 @@
+"""One router per resource; :data:`ROUTERS` is the order they are mounted under ``/api``."""
