@@ -31,8 +31,9 @@ from spinecoach.batch.features import FEATURES_LAYOUT, feature_row
 from spinecoach.batch.recordings import FoundRecording, checksum, find_recordings
 from spinecoach.batch.results import Journal, OutputTables, done_keys, write_outputs
 from spinecoach.errors import SpinecoachError
-from spinecoach.sensors.files import FileFormat, open_recording
-from spinecoach.sensors.monitor import Analysis, analyze
+from spinecoach.sensors.file_analysis import analyze_file
+from spinecoach.sensors.files import FileFormat
+from spinecoach.sensors.monitor import Analysis
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
 __all__ = [
@@ -99,10 +100,10 @@ def analyze_recording(
 ) -> Analysis:
     """The analysis of ``spinecoach sensors analyze`` on one file, read in blocks.
 
-    One process per recording: a cohort's parallelism is across recordings.
+    One process per recording (no orientation workers of its own): a cohort's parallelism is
+    across recordings, and Dask's worker processes may not start children.
     """
-    source = open_recording(path, file_format)
-    return analyze((block for block, _ in source.blocks()), settings)
+    return analyze_file(path, settings, file_format=file_format, parallel=False)
 
 
 def analyze_jobs(

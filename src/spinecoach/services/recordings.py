@@ -244,12 +244,11 @@ def hold_quality(stillness_rms_deg: float | None) -> float | None:
 
 def analyze_file(path: Path, file_format: FileFormat) -> RecordingMetrics:
     """The analysis of ``spinecoach sensors analyze`` on a stored file, as recording metrics."""
-    from spinecoach.sensors.files import open_recording
-    from spinecoach.sensors.monitor import analyze
-    from spinecoach.sensors.settings import DEFAULT_SETTINGS
+    from spinecoach.sensors.file_analysis import analyze_file as analyze_recording_file
 
-    source = open_recording(path, file_format)
-    result = analyze((block for block, _ in source.blocks()), DEFAULT_SETTINGS)
+    # processing already runs in an executor's worker (a pool or Dask worker process), which
+    # may not start processes of its own: orient both sensors in this process
+    result = analyze_recording_file(path, file_format=file_format, parallel=False)
     stillness = result.quality.mean_stillness_rms_deg
     quality = hold_quality(stillness)
     sway = result.sway.longest
