@@ -64,7 +64,9 @@ def intake_summary(intake: Intake) -> str:
             f"{', '.join(p.equipment) or 'none'}",
             f"Goals: {'; '.join(p.goals) or 'none stated'}",
             f"Questionnaires: {', '.join(filled) or 'none'}",
-            f"Red flags reported: {', '.join(intake.red_flags) or 'none'}",
+            "Red flags: not screened"
+            if intake.red_flags is None
+            else f"Red flags reported: {', '.join(intake.red_flags) or 'none'}",
             f"Movement tests: {len(tested)} directions; endurance tests: {len(holds)}",
         ]
     )

@@ -17,7 +17,13 @@ from spinecoach.prescription.budget import Planned, check_minutes, fit_to_budget
 from spinecoach.prescription.dosing import DosingContext, initial_dose
 from spinecoach.prescription.index import CatalogueIndex, index_catalogue
 from spinecoach.prescription.overrides import Overrides, apply_dose_change, check_overrides
-from spinecoach.prescription.pathway import advice, care_pathway, is_blocked, referral
+from spinecoach.prescription.pathway import (
+    advice,
+    care_pathway,
+    is_blocked,
+    referral,
+    unstratified_phase,
+)
 from spinecoach.prescription.phases import choose_phase
 from spinecoach.prescription.program import (
     CarePathway,
@@ -66,6 +72,9 @@ def prescribe(
     if is_blocked(assessment):
         return _referral_program(assessment, index, overrides, common)
     phase, phase_reasons = choose_phase(assessment)
+    if (unstratified := unstratified_phase(assessment)) is not None:
+        earlier = phase_reasons if phase == 1 else []  # reasons for a later phase no longer hold
+        phase, phase_reasons = unstratified[0], [unstratified[1], *earlier]
     unsafe = verdicts(index, ctx)
     self_management = pathway == "self_management"
     choices = select_exercises(
@@ -130,7 +139,9 @@ def _referral_program(
     return Program(
         status="referral",
         phase=1,
-        phase_reasons=[reason("phase.referral"), reasons[0]],
+        phase_reasons=[reason("phase.referral"), reasons[0]]
+        if ref.kind == "red_flag"
+        else reasons[:1],
         excluded=refused_pins,
         advice=[reasons[1], reason("advice.not_recommended")],
         referral=ref,
