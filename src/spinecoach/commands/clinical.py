@@ -6,6 +6,7 @@ Also home of :func:`render_assessment`, the readable form of an assessment that 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,7 +34,7 @@ from spinecoach.clinical.startback import score_start_back
 from spinecoach.commands._output import JsonOption, emit
 from spinecoach.commands.simulation import simulate_app
 from spinecoach.documents import dump_json, load_document
-from spinecoach.errors import InputError, UnknownItemError
+from spinecoach.errors import InputError, UnknownItemError, shorten
 from spinecoach.outputs import write_text_output
 from spinecoach.simulate import random_intakes
 
@@ -44,6 +45,8 @@ __all__ = [
     "score_answers",
     "write_intakes",
 ]
+
+_PLAIN_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
 
 SKIPPED = "-"
 """The token that marks a skipped item on the command line."""
@@ -59,14 +62,13 @@ def _allowed(instrument: str, number: int) -> str:
 def _code(instrument: str, number: int, token: str) -> int | None:
     if token == SKIPPED:
         return None
-    try:
-        return int(token)
-    except ValueError:
+    if _PLAIN_WHOLE_NUMBER.fullmatch(token) is None:  # no 1_0, non-ASCII digits or 5,000 digits
         allowed = _allowed(instrument, number)
         raise InputError(
-            f"{instrument} item {number}: '{token}' is not a whole number; "
+            f"{instrument} item {number}: '{shorten(token)}' is not a whole number; "
             f"use {allowed} or '{SKIPPED}' for a skipped item"
-        ) from None
+        )
+    return int(token)
 
 
 def parse_answers(instrument: str, tokens: list[str]) -> list[int | None]:
@@ -112,7 +114,8 @@ def score_answers(instrument: str, tokens: list[str]) -> dict[str, Any]:
     scorer = _SCORERS.get(instrument)
     if scorer is None:
         raise UnknownItemError(
-            f"instrument '{instrument}' is unknown; choose one of: {', '.join(INSTRUMENTS)}"
+            f"instrument '{shorten(instrument)}' is unknown; choose one of: "
+            f"{', '.join(INSTRUMENTS)}"
         )
     result = scorer(tokens)
     if isinstance(result, NotScorable):
