@@ -340,7 +340,9 @@ def register(app: typer.Typer) -> None:
     @simulate_app.command(name="patients")
     def simulate_patients(
         count: Annotated[int, typer.Option(min=1, max=100_000, help="how many patients")] = 10,
-        seed: Annotated[int, typer.Option(help="random seed (same seed, same patients)")] = 0,
+        seed: Annotated[
+            int, typer.Option(min=0, help="random seed (same seed, same patients)")
+        ] = 0,
         red_flag_rate: Annotated[
             float, typer.Option(min=0.0, max=1.0, help="share of patients with red flags")
         ] = 0.05,
