@@ -126,3 +126,30 @@ def test_fabq_subscale_is_its_sum_or_unscored_never_a_lower_one(
         assert result.physical_activity_elevated == (sums["pa"] > PA_ELEVATED_ABOVE)
     if complete["work"]:
         assert result.work_elevated == (sums["work"] > WORK_ELEVATED_ABOVE)
+
+
+@settings(max_examples=40, deadline=None)
+@given(answers(9, 1, last_high=4))
+def test_care_is_never_less_than_the_answered_items_allow(items: list[int | None]) -> None:
+    """An unscorable STarT Back is physiotherapist-led from phase 1; a scorable one is the
+    stratum every completion of the skipped items would give."""
+    from spinecoach.clinical import Intake, assess
+    from spinecoach.exercises import load_catalogue
+    from spinecoach.prescription import prescribe
+
+    intake = Intake.model_validate(
+        {
+            "patient": {"id": "p1", "age": 40, "sex": "female"},
+            "questionnaires": {"start_back": items, "nprs": 3, "odi": [1] * 10},
+            "red_flags": [],
+        }
+    )
+    assessment = assess(intake)
+    program = prescribe(assessment, assessment.patient, load_catalogue())
+    result = score_start_back(items)
+    if isinstance(result, NotScorable):
+        assert (program.care_pathway, program.phase) == ("physio_led", 1)
+        assert program.advice[0].rule == "stratum.not_scorable"
+    else:
+        expected = {"low": "self_management", "medium": "physio_led"}
+        assert program.care_pathway == expected.get(result.stratum, "psychologically_informed")
