@@ -6,6 +6,7 @@ line on stderr and exit with code 2; nothing prints a traceback unless ``SPINECO
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -101,6 +102,8 @@ def _register_commands(args: list[str]) -> None:
 
 
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
+"""What a shell reports for a program stopped by SIGPIPE (128 + 13); nothing is printed."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,17 +126,56 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         _fail("aborted")
         return 1
+    except BrokenPipeError:  # the reader stopped reading (`| head`): stop quietly
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except (OSError, ValueError) as exc:
+        if not _stdout_unusable(exc):
+            return _internal_error(exc)
+        _fail("standard output is closed; redirect it to a file or a pipe")
+        return EXIT_USAGE
     except Exception as exc:
-        if os.environ.get("SPINECOACH_DEBUG"):
-            raise
-        _fail(f"internal error ({type(exc).__name__}); rerun with SPINECOACH_DEBUG=1 for details")
-        return 1
+        return _internal_error(exc)
     return int(result) if isinstance(result, int) else 0
+
+
+def _internal_error(exc: Exception) -> int:
+    if os.environ.get("SPINECOACH_DEBUG"):
+        raise exc
+    _fail(f"internal error ({type(exc).__name__}); rerun with SPINECOACH_DEBUG=1 for details")
+    return 1
+
+
+def _stdout_unusable(exc: Exception) -> bool:
+    """True when ``exc`` comes from writing to a closed standard output."""
+    if isinstance(exc, OSError):
+        return exc.errno == errno.EBADF
+    return "closed file" in str(exc) and (sys.stdout is None or sys.stdout.closed)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+MAX_ERROR_CHARS = 400
+"""An error line is cut to this length: it never floods the terminal with echoed input."""
 
 
 def _fail(message: str) -> None:
     first_line = " ".join(message.strip().split("\n")[0].split())
-    typer.echo(f"error: {first_line}", err=True)
+    if len(first_line) > MAX_ERROR_CHARS:
+        first_line = first_line[: MAX_ERROR_CHARS - 20] + f"... ({len(first_line)} characters)"
+    typer.echo(f"error: {_printable(first_line)}", err=True)
+
+
+def _printable(text: str) -> str:
+    """Control characters (terminal escape codes) shown as escapes, never sent raw."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def entry() -> None:

@@ -10,7 +10,9 @@ shell (CLI, API) can turn it into a one-line message and an exit code 2 / HTTP 4
     ├── ClinicalSafetyError     a request would break a clinical-safety invariant
     └── SensorDataError         a recording is unusable (names the row or column)
 
-Messages name the item, field or row at fault and what is allowed, in one line.
+Messages name the item, field or row at fault and what is allowed, in one line. A message
+repeats at most a short piece of what the user gave (:func:`shorten`), so a 5,000-digit
+number or a pasted file never floods the terminal.
 """
 
 from __future__ import annotations
@@ -22,7 +24,19 @@ __all__ = [
     "SensorDataError",
     "SpinecoachError",
     "UnknownItemError",
+    "shorten",
 ]
+
+SHORT_VALUE_CHARS = 40
+"""How much of a user's value an error message repeats."""
+
+
+def shorten(value: object, limit: int = SHORT_VALUE_CHARS) -> str:
+    """``value`` as text, cut to ``limit`` characters (saying how long it was) and on one line."""
+    text = " ".join(str(value).split())
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(limit - 1, 1)]}... ({len(text)} characters)"
 
 
 class SpinecoachError(Exception):

@@ -49,8 +49,10 @@ def test_json_and_text_flags_work_as_on_every_command(
     assert capsys.readouterr().out.startswith("Exercise program for desk-worker")
     assert main(["prescribe", DESK, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["patient_id"] == "desk-worker"
-    assert main(["prescribe", DESK, "--text", "--format", "json"]) == 0
+    assert main(["prescribe", DESK, "--json", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["patient_id"] == "desk-worker"
+    assert main(["prescribe", DESK, "--text", "--format", "json"]) == 2  # a contradiction
+    assert "--format json contradicts --text" in capsys.readouterr().err
 
 
 def test_equipment_and_minutes_replace_the_intake(capsys: pytest.CaptureFixture[str]) -> None:

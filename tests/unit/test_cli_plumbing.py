@@ -109,3 +109,43 @@ def test_closed_pipe_is_not_an_error() -> None:
     _, err = proc.communicate(timeout=60)
     assert err == b""
     assert proc.returncode == 1
+
+
+# --- strict documents -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "match"),
+    [
+        ("d.json", '{"name": "a", "count": 1, "name": "b"}', r"key 'name' appears twice"),
+        ("d.yaml", "name: a\ncount: 1\nname: b\n", r"key 'name' appears twice .*line 3"),
+        (
+            "d.json",
+            '{"name": "a", "count": "1"}',
+            r"field 'count': Input should be a valid integer",
+        ),
+        ("d.json", '{"name": "a", "count": true}', r"field 'count'"),
+        ("d.json", '{"name": "a", "count": 1.0}', r"field 'count'"),
+        ("d.yaml", "name: a\ncount: 1_0\n", r"field 'count'"),
+        ("d.yaml", "name: a\ncount: 0x10\n", r"field 'count'"),
+        ("d.yaml", "name: yes\ncount: 1\n", r"^(?!.*True).*"),  # 'yes' stays the text 'yes'
+        ("d.json", '{"name": "a", "count": ' + "7" * 5000 + "}", r"field 'count'"),
+        ("d.json", '{"name": "a", "count": Infinity}', r"field 'count'"),
+        ("d.json", '{"name": ' + "[" * 50 + "]" * 50 + ', "count": 1}', r"nested more than 32"),
+    ],
+)
+def test_documents_are_read_strictly(tmp_path: Path, name: str, text: str, match: str) -> None:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    if name == "d.yaml" and "yes" in text:
+        assert load_document(p, _Doc).name == "yes"
+        return
+    with pytest.raises(DocumentError, match=match) as caught:
+        load_document(p, _Doc)
+    assert len(str(caught.value)) < 300
+
+
+def test_a_byte_order_mark_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "doc.json"
+    p.write_bytes(b"\xef\xbb\xbf" + json.dumps({"name": "x", "count": 3}).encode())
+    assert load_document(p, _Doc).count == 3

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from spinecoach.errors import InputError
+from spinecoach.errors import InputError, shorten
 
 __all__ = ["Answers", "ItemRange", "check_answers", "describe_items"]
 
@@ -45,10 +45,11 @@ def check_answers(
             continue
         if isinstance(answer, bool) or not isinstance(answer, int):
             raise InputError(
-                f"{instrument} item {number}: {answer!r} is not a whole number in {allowed}"
+                f"{instrument} item {number}: {shorten(repr(answer))} is not a whole number in "
+                f"{allowed}"
             )
         if not allowed.low <= answer <= allowed.high:
-            raise InputError(f"{instrument} item {number}: {answer} is outside {allowed}")
+            raise InputError(f"{instrument} item {number}: {shorten(answer)} is outside {allowed}")
         checked.append(answer)
     return checked
 

@@ -23,6 +23,7 @@ __all__ = [
     "Finding",
     "HicksResult",
     "MovementProfile",
+    "NotScorable",
     "OdiResult",
     "PsfsResult",
     "RedFlagHit",
@@ -52,12 +53,24 @@ class Finding(_Value):
     source: str | None = None
 
 
+class NotScorable(_Value):
+    """A questionnaire filled in with too much missing to give a score safely, and why."""
+
+    instrument: str
+    skipped: int = Field(ge=0, description="items (or sections) skipped")
+    reason: str = Field(description="what is missing and which rule refuses the score")
+
+
 class StartBackResult(_Value):
-    total: int = Field(ge=0, le=9)
-    psychosocial: int = Field(ge=0, le=5)
-    stratum: RiskStratum
+    total: int = Field(ge=0, le=9, description="sum of the answered items")
+    psychosocial: int = Field(ge=0, le=5, description="sum of the answered items 5-9")
+    stratum: RiskStratum = Field(
+        description="the same for every possible answer to the skipped items (else not scorable)"
+    )
     matched_care: str = Field(description="the matched treatment of the STarT Back trial")
-    skipped: int = Field(default=0, ge=0, le=9, description="items skipped (scored 0)")
+    skipped: int = Field(
+        default=0, ge=0, le=9, description="items skipped; none of them could change the stratum"
+    )
 
 
 class OdiResult(_Value):
@@ -67,8 +80,11 @@ class OdiResult(_Value):
 
 
 class RmdqResult(_Value):
-    score: int = Field(ge=0, le=24)
-    recovered: bool = Field(description="RMDQ <= 2 (Kamper 2010)")
+    score: int = Field(ge=0, le=24, description="pro-rated to 24 items and rounded up when skipped")
+    recovered: bool = Field(
+        description="RMDQ <= 2 (Kamper 2010), whatever the skipped items would have been"
+    )
+    skipped: int = Field(default=0, ge=0, le=24, description="items skipped")
 
 
 class PsfsResult(_Value):
@@ -77,11 +93,15 @@ class PsfsResult(_Value):
 
 
 class FabqResult(_Value):
-    physical_activity: int = Field(ge=0, le=24)
-    work: int = Field(ge=0, le=42)
-    physical_activity_elevated: bool = Field(description="FABQ-PA > 14")
-    work_elevated: bool = Field(description="FABQ-W > 29")
-    skipped: int = Field(default=0, ge=0, le=16, description="items skipped (scored 0)")
+    physical_activity: int | None = Field(
+        ge=0, le=24, description="null: an item of the subscale was skipped (not scorable)"
+    )
+    work: int | None = Field(
+        ge=0, le=42, description="null: an item of the subscale was skipped (not scorable)"
+    )
+    physical_activity_elevated: bool | None = Field(description="FABQ-PA > 14; null: not scored")
+    work_elevated: bool | None = Field(description="FABQ-W > 29; null: not scored")
+    skipped: int = Field(default=0, ge=0, le=16, description="items skipped")
 
 
 class Scores(_Value):
@@ -91,6 +111,10 @@ class Scores(_Value):
     nprs: int | None = Field(default=None, ge=0, le=10)
     psfs: PsfsResult | None = None
     fabq: FabqResult | None = None
+    not_scorable: list[NotScorable] = Field(
+        default_factory=list,
+        description="questionnaires filled in but left unscored: too many items skipped",
+    )
 
 
 class RedFlagHit(_Value):
@@ -105,6 +129,11 @@ class RedFlagHit(_Value):
 
 
 class RedFlagScreen(_Value):
+    screened: bool = Field(
+        default=True,
+        description="false when the intake has no red-flag screen at all: not the same as "
+        "'screened, none positive'; no exercise program until the questions are asked",
+    )
     hits: list[RedFlagHit] = Field(default_factory=list)
     urgency: Urgency = "none"
     exercise_blocked: bool = Field(
@@ -156,6 +185,11 @@ class EnduranceProfile(_Value):
         default_factory=dict, description="test -> hold time as % of the McGill 1999 mean by sex"
     )
     low_endurance: bool = Field(default=False, description="any test under 50% of its norm")
+    ratios_not_formed: list[str] = Field(
+        default_factory=list,
+        description="ratios left out because the hold below the line was under 1 s (a failed "
+        "attempt), each with why; never dropped silently",
+    )
 
 
 class HicksResult(_Value):
@@ -163,6 +197,10 @@ class HicksResult(_Value):
     criteria_unknown: list[str]
     count: int = Field(ge=0, le=4)
     meets_rule: bool = Field(description=">= 3 of 4: LR+ 4.0 for stabilization success")
+    verdict: Literal["met", "not_met", "undetermined"] = Field(
+        default="not_met",
+        description="undetermined when the criteria not examined could still change the result",
+    )
 
 
 class TbcCandidate(_Value):

@@ -66,11 +66,15 @@ def hicks_rule(age: int, findings: Findings) -> HicksResult:
         "prone_instability_test_positive": findings.prone_instability_test,
     }
     met = [name for name, ok in checks.items() if ok is True]
+    unknown = [name for name, ok in checks.items() if ok is None]
+    meets = len(met) >= HICKS_MIN_CRITERIA
+    could_meet = len(met) + len(unknown) >= HICKS_MIN_CRITERIA
     return HicksResult(
         criteria_met=met,
-        criteria_unknown=[name for name, ok in checks.items() if ok is None],
+        criteria_unknown=unknown,
         count=len(met),
-        meets_rule=len(met) >= HICKS_MIN_CRITERIA,
+        meets_rule=meets,
+        verdict="met" if meets else ("undetermined" if could_meet else "not_met"),
     )
 
 
@@ -97,7 +101,7 @@ def _subgroup_checks(c: _Context) -> dict[str, dict[str, Check]]:
             "no_symptoms_below_knee": _negate(f.symptoms_below_knee),
             "onset_under_16_days": _below(f.symptom_duration_days, MANIPULATION_ONSET_BELOW_DAYS),
             "fabq_work_under_19": None
-            if c.fabq is None
+            if c.fabq is None or c.fabq.work is None
             else c.fabq.work < MANIPULATION_FABQ_W_BELOW,
             "hip_internal_rotation_over_35": _above(
                 f.hip_internal_rotation_deg, MANIPULATION_HIP_IR_ABOVE_DEG

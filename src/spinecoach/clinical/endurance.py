@@ -75,6 +75,7 @@ def endurance_profile(
         weak_side = "right" if right_left < 1 else "left"
     percent = _percent_of_norm(times, sex)
     return EnduranceProfile(
+        ratios_not_formed=_ratios_not_formed(times),
         flexor_extensor_ratio=flex_ext,
         side_bridge_extensor_ratio=side_ext,
         right_left_ratio=right_left,
@@ -105,6 +106,25 @@ def _times(endurance: Endurance) -> dict[str, float]:
         "side_bridge_left": endurance.side_bridge_left_s,
     }
     return {k: v for k, v in named.items() if v is not None}
+
+
+def _ratios_not_formed(times: dict[str, float]) -> list[str]:
+    """Each ratio whose bottom hold is a failed attempt (under 1 s), with the hold in words."""
+    pairs = {
+        "flexor/extensor": ("flexor", "extensor"),
+        "side bridge/extensor": ("side_bridge_right", "extensor"),
+        "right/left side bridge": ("side_bridge_right", "side_bridge_left"),
+    }
+    out = []
+    for name, (top, bottom) in pairs.items():
+        below = times.get(bottom)
+        if top in times and below is not None and below < MIN_RATIO_HOLD_S:
+            test = bottom.replace("_", " ")
+            out.append(
+                f"{name}: the {test} hold was {below:g} s (under {MIN_RATIO_HOLD_S:g} s, a "
+                "failed attempt), so no ratio is formed; repeat the test"
+            )
+    return out
 
 
 def _ratio(top: float | None, bottom: float | None) -> float | None:

@@ -3,12 +3,18 @@
 16 items 0 (completely disagree) to 6 (completely agree). FABQ-PA = items 2-5 (0-24), FABQ-W =
 items 6, 7, 9, 10, 11, 12, 15 (0-42); items 1, 8, 13, 14, 16 are in neither (JOSPT LBP CPG
 measure table, PMC4893951).
+
+Skipped items: no missing-item rule was retrieved (CLINICAL.md section 3), so the clinic
+policy is that a subscale with any of its own items skipped is not scored (``null``), rather
+than scored as if the patient had completely disagreed. Items outside both subscales
+(1, 8, 13, 14, 16) may be skipped freely. With both subscales unscored the FABQ is not
+scorable.
 """
 
 from __future__ import annotations
 
 from spinecoach.clinical.answers import Answers, ItemRange, check_answers
-from spinecoach.clinical.assessment import FabqResult
+from spinecoach.clinical.assessment import FabqResult, NotScorable
 
 __all__ = [
     "FABQ_ITEMS",
@@ -32,15 +38,29 @@ WORK_ELEVATED_ABOVE = 29
 """FABQ-W > 29: poorer return to work in acute occupational LBP (Fritz 2001, cited in the CPG)."""
 
 
-def score_fabq(answers: Answers) -> FabqResult:
-    """Both subscales; a skipped item scores 0, so a subscale can only be underestimated."""
+def score_fabq(answers: Answers) -> FabqResult | NotScorable:
+    """Both subscales; a subscale with a skipped item of its own is not scored (None)."""
     checked = check_answers("fabq", answers, FABQ_ITEMS)
-    pa = sum(checked[i - 1] or 0 for i in PHYSICAL_ACTIVITY_ITEMS)
-    work = sum(checked[i - 1] or 0 for i in WORK_ITEMS)
+    skipped = sum(a is None for a in checked)
+    pa = _subscale(checked, PHYSICAL_ACTIVITY_ITEMS)
+    work = _subscale(checked, WORK_ITEMS)
+    if pa is None and work is None:
+        missing = [i for i in (*PHYSICAL_ACTIVITY_ITEMS, *WORK_ITEMS) if checked[i - 1] is None]
+        return NotScorable(
+            instrument="fabq",
+            skipped=skipped,
+            reason=f"items {', '.join(str(i) for i in sorted(missing))} skipped: neither "
+            "subscale has all its items (clinic policy: no published missing-item rule)",
+        )
     return FabqResult(
         physical_activity=pa,
         work=work,
-        physical_activity_elevated=pa > PA_ELEVATED_ABOVE,
-        work_elevated=work > WORK_ELEVATED_ABOVE,
-        skipped=sum(a is None for a in checked),
+        physical_activity_elevated=None if pa is None else pa > PA_ELEVATED_ABOVE,
+        work_elevated=None if work is None else work > WORK_ELEVATED_ABOVE,
+        skipped=skipped,
     )
+
+
+def _subscale(answers: list[int | None], items: tuple[int, ...]) -> int | None:
+    values = [answers[i - 1] for i in items]
+    return None if any(v is None for v in values) else sum(v or 0 for v in values)

@@ -34,7 +34,16 @@ _MARKER_TEXT = {
 }
 
 
-def score_findings(scores: Scores, odi_skipped: int) -> list[Finding]:
+_NOT_SCORABLE_EFFECT = {
+    "start_back": "care is not stratified: physiotherapist-led care from phase 1 until it is "
+    "completed",
+    "odi": "disability is taken as unknown, not as low",
+    "rmdq": "disability is taken as unknown, not as low",
+    "fabq": "fear-avoidance is taken as unknown, not as low",
+}
+
+
+def score_findings(scores: Scores) -> list[Finding]:
     """One finding per questionnaire that was scored (or could not be)."""
     out: list[Finding] = []
     if (sb := scores.start_back) is not None:
@@ -43,19 +52,18 @@ def score_findings(scores: Scores, odi_skipped: int) -> list[Finding]:
             f"{sb.matched_care}"
         )
         if sb.skipped:
-            text += f". {sb.skipped} item(s) skipped and scored 0: the risk may be underestimated"
+            text += (
+                f". {sb.skipped} item(s) skipped; no answer to them could change the stratum "
+                "(totals count the answered items)"
+            )
         out.append(Finding(rule="startback.stratum", text=text, source=startback.SOURCE))
     if (o := scores.odi) is not None:
         text = f"ODI {o.percent:g} %: {o.band} disability ({o.answered} of 10 sections answered)"
         out.append(Finding(rule="odi.band", text=text, source=odi.SOURCE))
-    elif odi_skipped > odi.MAX_SKIPPED_SECTIONS:
-        text = (
-            f"ODI not scored: {odi_skipped} sections skipped, more than the "
-            f"{odi.MAX_SKIPPED_SECTIONS} the clinic policy allows"
-        )
-        out.append(Finding(rule="odi.not_scored", text=text, source=None))
     if (r := scores.rmdq) is not None:
         state = "within the recovered range (<= 2)" if r.recovered else "above the recovered range"
+        if r.skipped:
+            state += f"; {r.skipped} item(s) skipped, pro-rated to 24 and rounded up (policy)"
         out.append(
             Finding(rule="rmdq.score", text=f"RMDQ {r.score}/24, {state}", source=rmdq.SOURCE)
         )
@@ -67,13 +75,25 @@ def score_findings(scores: Scores, odi_skipped: int) -> list[Finding]:
         out.append(Finding(rule="psfs.mean", text=text, source="Stratford et al. 1995"))
     if (f := scores.fabq) is not None:
         out.extend(_fabq_findings(f))
+    for unscored in scores.not_scorable:
+        name = unscored.instrument
+        text = f"{_LABEL[name]} not scorable: {unscored.reason}; {_NOT_SCORABLE_EFFECT[name]}"
+        out.append(Finding(rule=f"{name}.not_scorable", text=text, source=None))
     return out
 
 
+_LABEL = {"start_back": "STarT Back", "odi": "ODI", "rmdq": "RMDQ", "fabq": "FABQ"}
+
+
+def _subscale_text(value: int | None, maximum: int) -> str:
+    return "not scored (an item skipped)" if value is None else f"{value}/{maximum}"
+
+
 def _fabq_findings(f: FabqResult) -> list[Finding]:
-    text = f"FABQ physical activity {f.physical_activity}/24, work {f.work}/42"
+    pa, work = _subscale_text(f.physical_activity, 24), _subscale_text(f.work, 42)
+    text = f"FABQ physical activity {pa}, work {work}"
     if f.skipped:
-        text += f" ({f.skipped} item(s) skipped, scored 0)"
+        text += f" ({f.skipped} item(s) skipped)"
     out = [Finding(rule="fabq.scores", text=text, source=fabq.SOURCE)]
     if f.physical_activity_elevated:
         text = "Fear-avoidance about physical activity elevated (FABQ-PA > 14)"
@@ -86,6 +106,12 @@ def _fabq_findings(f: FabqResult) -> list[Finding]:
 
 def red_flag_findings(screen: RedFlagScreen) -> list[Finding]:
     """The overall red-flag decision, then one finding per positive flag."""
+    if not screen.screened:
+        text = (
+            "Red flags not screened: the intake has no red-flag section. Ask the red-flag "
+            "questions before any exercise program (this is not the same as no red flags)"
+        )
+        return [Finding(rule="red_flags.not_screened", text=text, source=RED_FLAG_SOURCE)]
     if not screen.hits:
         return [
             Finding(rule="red_flags.none", text="No red flags reported", source=RED_FLAG_SOURCE)
@@ -143,6 +169,10 @@ def endurance_findings(profile: EnduranceProfile) -> list[Finding]:
         Finding(rule=f"endurance.{m}", text=_MARKER_TEXT[m], source=MCGILL_SOURCE)
         for m in profile.markers
     ]
+    out.extend(
+        Finding(rule="endurance.ratio_not_formed", text=text, source=MCGILL_SOURCE)
+        for text in profile.ratios_not_formed
+    )
     if profile.weak_side is not None:
         text = f"Weaker side bridge on the {profile.weak_side}"
         out.append(Finding(rule="endurance.weak_side", text=text, source=MCGILL_SOURCE))
@@ -166,8 +196,12 @@ def endurance_findings(profile: EnduranceProfile) -> list[Finding]:
 def classification_findings(result: Classification) -> list[Finding]:
     """The Hicks count and the best TBC candidates."""
     h = result.hicks
-    verdict = "meets" if h.meets_rule else "does not meet"
-    text = f"Hicks stabilization rule: {h.count} of 4 criteria, {verdict} the rule (>= 3)"
+    verdict = {
+        "met": "meets the rule (>= 3)",
+        "not_met": "does not meet the rule (>= 3)",
+        "undetermined": "undetermined: the criteria not examined could still make 3",
+    }[h.verdict]
+    text = f"Hicks stabilization rule: {h.count} of 4 criteria, {verdict}"
     if h.criteria_unknown:
         text += f"; not examined: {', '.join(h.criteria_unknown)}"
     out = [Finding(rule="classification.hicks", text=text, source=classification.HICKS_SOURCE)]

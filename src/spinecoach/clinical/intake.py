@@ -161,7 +161,11 @@ class Intake(_Doc):
 
     patient: PatientProfile
     questionnaires: Questionnaires = Field(default_factory=Questionnaires)
-    red_flags: list[str] = Field(default_factory=list, description="ids of positive red flags")
+    red_flags: list[str] | None = Field(
+        default=None,
+        description="ids of positive red flags; [] = screened, none positive; omitted or null "
+        "= not screened (no exercise program until the red-flag questions are asked)",
+    )
     movement_tests: MovementTests = Field(default_factory=MovementTests)
     endurance: Endurance = Field(default_factory=Endurance)
     findings: Findings = Field(default_factory=Findings)
@@ -169,8 +173,8 @@ class Intake(_Doc):
 
     @field_validator("red_flags", mode="after")
     @classmethod
-    def _red_flags_are_known(cls, ids: list[str]) -> list[str]:
+    def _red_flags_are_known(cls, ids: list[str] | None) -> list[str] | None:
         """Only ids of the red-flag catalogue (``spinecoach.clinical.red_flags.RED_FLAGS``)."""
         from spinecoach.clinical.red_flags import check_red_flag_ids
 
-        return check_red_flag_ids(ids)
+        return None if ids is None else check_red_flag_ids(ids)

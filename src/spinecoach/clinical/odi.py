@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from spinecoach.clinical.answers import Answers, ItemRange, check_answers
-from spinecoach.clinical.assessment import OdiResult
-from spinecoach.errors import InputError
+from spinecoach.clinical.assessment import NotScorable, OdiResult
 
 __all__ = [
     "MAX_SKIPPED_SECTIONS",
@@ -72,15 +71,19 @@ def odi_skipped(answers: Answers) -> int:
     return sum(a is None for a in answers)
 
 
-def score_odi(answers: Answers) -> OdiResult:
-    """Percent rounded to 2 decimals; too many skipped sections is an InputError."""
+def score_odi(answers: Answers) -> OdiResult | NotScorable:
+    """Percent rounded to 2 decimals over the answered sections, or not scorable with too many
+    skipped (more than :data:`MAX_SKIPPED_SECTIONS`)."""
     checked = check_answers("odi", answers, (_SECTION_RANGE,) * len(ODI_SECTIONS))
     scored = [a for a in checked if a is not None]
     skipped = len(checked) - len(scored)
     if skipped > MAX_SKIPPED_SECTIONS:
-        raise InputError(
-            f"odi: {skipped} sections skipped; at most {MAX_SKIPPED_SECTIONS} may be skipped "
-            "(clinic policy)"
+        names = ", ".join(ODI_SECTIONS[i] for i, a in enumerate(checked) if a is None)
+        return NotScorable(
+            instrument="odi",
+            skipped=skipped,
+            reason=f"{skipped} of 10 sections skipped ({names}); at most "
+            f"{MAX_SKIPPED_SECTIONS} may be (clinic policy, no published limit)",
         )
     percent = round(100 * sum(scored) / (5 * len(scored)), 2)
     return OdiResult(percent=percent, answered=len(scored), band=odi_band(percent))

@@ -252,8 +252,14 @@ def check_red_flag_ids(ids: Iterable[str]) -> list[str]:
     return checked
 
 
-def screen_red_flags(ids: Iterable[str]) -> RedFlagScreen:
-    """The positive flags (most urgent first), the overall urgency and whether exercise stops."""
+def screen_red_flags(ids: Iterable[str] | None) -> RedFlagScreen:
+    """The positive flags (most urgent first), the overall urgency and whether exercise stops.
+
+    ``None`` means the questions were never asked: the screen says ``screened: false`` and
+    blocks exercise, since "not screened" must never read as "no red flags".
+    """
+    if ids is None:
+        return RedFlagScreen(screened=False, exercise_blocked=True)
     positive = set(check_red_flag_ids(ids))
     flags = sorted(
         (f for f in _CATALOGUE if f.id in positive),

@@ -3,15 +3,21 @@
 Coding (DESIGN.md section 3): items 1-8 are 0 disagree / 1 agree; item 9 (bothersomeness) is
 0-4 from "not at all" to "extremely". Scoring and strata follow Keele's published rules
 (keele.ac.uk/sbst/usingscoringthesbst; startback.hfac.keele.ac.uk online calculator).
+
+Skipped items: Keele publishes no missing-item rule (CLINICAL.md section 1 gives none), so
+the clinic policy :data:`MISSING_ITEM_RULE` applies: a stratum is reported only when every
+possible answer to the skipped items gives that same stratum; otherwise the questionnaire is
+not scorable and the prescription treats it as missing (physiotherapist-led, phase 1).
 """
 
 from __future__ import annotations
 
 from spinecoach.clinical.answers import Answers, ItemRange, check_answers
-from spinecoach.clinical.assessment import RiskStratum, StartBackResult
+from spinecoach.clinical.assessment import NotScorable, RiskStratum, StartBackResult
 
 __all__ = [
     "MATCHED_CARE",
+    "MISSING_ITEM_RULE",
     "PSYCHOSOCIAL_ITEMS",
     "SOURCE",
     "START_BACK_ITEMS",
@@ -58,19 +64,45 @@ def start_back_stratum(total: int, psychosocial: int) -> RiskStratum:
     return "high" if psychosocial >= HIGH_RISK_MIN_SUBSCALE else "medium"
 
 
-def score_start_back(answers: Answers) -> StartBackResult:
-    """Score the 9 items; a skipped item scores 0 (see ``StartBackResult.skipped``)."""
+MISSING_ITEM_RULE = (
+    "clinic policy (no published STarT Back missing-item rule): a stratum is given only when "
+    "every possible answer to the skipped items gives the same one"
+)
+
+
+def score_start_back(answers: Answers) -> StartBackResult | NotScorable:
+    """Score the 9 items; with skipped items, the stratum only when they cannot change it."""
     checked = check_answers("start_back", answers, START_BACK_ITEMS)
-    points = [0 if a is None else a for a in checked[:8]]
-    bother = checked[8]
-    points.append(1 if bother is not None and bother >= BOTHERSOME_FROM else 0)
-    total = sum(points)
-    psychosocial = sum(points[i - 1] for i in PSYCHOSOCIAL_ITEMS)
-    stratum = start_back_stratum(total, psychosocial)
+    points = [
+        None if a is None else int(a >= BOTHERSOME_FROM if i == 8 else a)
+        for i, a in enumerate(checked)
+    ]
+    skipped = [i + 1 for i, p in enumerate(points) if p is None]
+    low = [p or 0 for p in points]  # every skipped item disagrees
+    high = [1 if p is None else p for p in points]  # every skipped item agrees
+    best = start_back_stratum(sum(low), _psychosocial(low))
+    worst = start_back_stratum(sum(high), _psychosocial(high))
+    if best != worst:
+        return NotScorable(
+            instrument="start_back",
+            skipped=len(skipped),
+            reason=f"item{'s' if len(skipped) > 1 else ''} {_numbers(skipped)} skipped: the "
+            f"stratum could be {best} or {worst}; {MISSING_ITEM_RULE}",
+        )
     return StartBackResult(
-        total=total,
-        psychosocial=psychosocial,
-        stratum=stratum,
-        matched_care=MATCHED_CARE[stratum],
-        skipped=sum(a is None for a in checked),
+        total=sum(low),
+        psychosocial=_psychosocial(low),
+        stratum=best,
+        matched_care=MATCHED_CARE[best],
+        skipped=len(skipped),
     )
+
+
+def _psychosocial(points: list[int]) -> int:
+    return sum(points[i - 1] for i in PSYCHOSOCIAL_ITEMS)
+
+
+def _numbers(items: list[int]) -> str:
+    """Item numbers in words: ``5``, ``5 and 7``, ``5, 6 and 9``."""
+    text = [str(i) for i in items]
+    return text[0] if len(text) == 1 else f"{', '.join(text[:-1])} and {text[-1]}"

@@ -32,7 +32,7 @@ TagOption = Annotated[
         "--tag",
         "-t",
         metavar="TAG",
-        help="only exercises carrying this tag (repeat: all must match)",
+        help="only exercises carrying this tag (repeat, or a comma list: all must match)",
     ),
 ]
 PurposeOption = Annotated[
@@ -48,7 +48,8 @@ EquipmentOption = Annotated[
         "--equipment",
         "-e",
         metavar="EQUIPMENT",
-        help="equipment available (repeat); exercises needing anything else are left out",
+        help="equipment available (repeat, or a comma list); exercises needing anything else "
+        "are left out",
     ),
 ]
 ModeOption = Annotated[str | None, typer.Option(metavar="MODE", help="static or dynamic")]
@@ -74,12 +75,20 @@ class _Filters:
 
     def apply(self, catalogue: Catalogue) -> list[Exercise]:
         return catalogue.search(
-            tags=self.tags or (),
+            tags=_words(self.tags or [], "--tag"),
             purpose=self.purpose,
             mode=self.mode,
             phase_max=self.phase_max,
-            equipment=self.equipment,
+            equipment=None if self.equipment is None else _words(self.equipment, "--equipment"),
         )
+
+
+def _words(values: list[str], option: str) -> list[str]:
+    """Repeated options and comma lists alike: ``--tag a --tag b`` = ``--tag a,b``."""
+    words = [w.strip() for value in values for w in value.split(",")]
+    if "" in words:
+        raise InputError(f"{option}: an empty value; give a name, or a comma-separated list")
+    return words
 
 
 def _summary(exercise: Exercise) -> dict[str, Any]:
@@ -186,7 +195,12 @@ def catalogue(
     if ctx.invoked_subcommand is None:
         _list(filters, json_flag)
     elif filters.given():
-        raise InputError(f"filters go after 'catalogue {ctx.invoked_subcommand}', not before it")
+        if ctx.invoked_subcommand == "list":
+            raise InputError("filters go after 'catalogue list', not before it")
+        raise InputError(
+            f"filters only narrow a list: 'catalogue {ctx.invoked_subcommand}' takes none "
+            "(use 'catalogue list --tag ...')"
+        )
 
 
 @catalogue_app.command("list")

@@ -6,6 +6,7 @@ Also home of :func:`render_assessment`, the readable form of an assessment that 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from pydantic import BaseModel
 from spinecoach.clinical import Assessment, Intake, assess
 from spinecoach.clinical.assessment import (
     FabqResult,
+    NotScorable,
     OdiResult,
     PsfsResult,
     RmdqResult,
@@ -31,7 +33,7 @@ from spinecoach.clinical.startback import score_start_back
 from spinecoach.commands._output import JsonOption, emit
 from spinecoach.commands.simulation import simulate_app
 from spinecoach.documents import dump_json, load_document
-from spinecoach.errors import InputError, UnknownItemError
+from spinecoach.errors import InputError, UnknownItemError, shorten
 from spinecoach.outputs import write_text_output
 
 __all__ = [
@@ -41,6 +43,8 @@ __all__ = [
     "score_answers",
     "write_intakes",
 ]
+
+_PLAIN_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
 
 SKIPPED = "-"
 """The token that marks a skipped item on the command line."""
@@ -56,14 +60,13 @@ def _allowed(instrument: str, number: int) -> str:
 def _code(instrument: str, number: int, token: str) -> int | None:
     if token == SKIPPED:
         return None
-    try:
-        return int(token)
-    except ValueError:
+    if _PLAIN_WHOLE_NUMBER.fullmatch(token) is None:  # no 1_0, non-ASCII digits or 5,000 digits
         allowed = _allowed(instrument, number)
         raise InputError(
-            f"{instrument} item {number}: '{token}' is not a whole number; "
+            f"{instrument} item {number}: '{shorten(token)}' is not a whole number; "
             f"use {allowed} or '{SKIPPED}' for a skipped item"
-        ) from None
+        )
+    return int(token)
 
 
 def parse_answers(instrument: str, tokens: list[str]) -> list[int | None]:
@@ -101,20 +104,29 @@ _SCORERS: dict[str, Callable[[list[str]], BaseModel | dict[str, int]]] = {
 
 
 def score_answers(instrument: str, tokens: list[str]) -> dict[str, Any]:
-    """Score one questionnaire from command-line tokens: ``{"instrument": ..., **result}``."""
+    """Score one questionnaire from command-line tokens.
+
+    ``{"instrument": ..., "scorable": true, **result}``, or ``{"instrument": ...,
+    "scorable": false, "skipped": N, "reason": ...}`` when too much was skipped to score it.
+    """
     scorer = _SCORERS.get(instrument)
     if scorer is None:
         raise UnknownItemError(
-            f"instrument '{instrument}' is unknown; choose one of: {', '.join(INSTRUMENTS)}"
+            f"instrument '{shorten(instrument)}' is unknown; choose one of: "
+            f"{', '.join(INSTRUMENTS)}"
         )
     result = scorer(tokens)
+    if isinstance(result, NotScorable):
+        return {"instrument": instrument, "scorable": False, **result.model_dump(mode="json")}
     fields = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
-    return {"instrument": instrument, **fields}
+    return {"instrument": instrument, "scorable": True, **fields}
 
 
 def score_text(payload: dict[str, Any]) -> str:
     """One readable line for a scored questionnaire."""
-    data = {k: v for k, v in payload.items() if k != "instrument"}
+    data = {k: v for k, v in payload.items() if k not in {"instrument", "scorable"}}
+    if not payload["scorable"]:
+        return f"{_LABELS[payload['instrument']]} not scorable: {data['reason']}"
     match payload["instrument"]:
         case "start_back":
             return _start_back_line(StartBackResult.model_validate(data))
@@ -130,8 +142,15 @@ def score_text(payload: dict[str, Any]) -> str:
             return f"NPRS {data['score']}/10"
 
 
+_LABELS = {"start_back": "STarT Back", "odi": "ODI", "rmdq": "RMDQ", "fabq": "FABQ"}
+
+
 def _start_back_line(r: StartBackResult) -> str:
-    skipped = f", {r.skipped} skipped" if r.skipped else ""
+    skipped = (
+        f", {r.skipped} skipped (none could change the stratum; totals count answered items)"
+        if r.skipped
+        else ""
+    )
     return (
         f"STarT Back {r.stratum} risk: total {r.total}/9, psychosocial {r.psychosocial}/5{skipped}"
     )
@@ -142,7 +161,8 @@ def _odi_line(r: OdiResult) -> str:
 
 
 def _rmdq_line(r: RmdqResult) -> str:
-    return f"RMDQ {r.score}/24{' (recovered range)' if r.recovered else ''}"
+    skipped = f", {r.skipped} skipped: pro-rated, rounded up" if r.skipped else ""
+    return f"RMDQ {r.score}/24{' (recovered range)' if r.recovered else ''}{skipped}"
 
 
 def _psfs_line(r: PsfsResult) -> str:
@@ -150,10 +170,16 @@ def _psfs_line(r: PsfsResult) -> str:
     return f"PSFS mean {r.mean:g}/10 ({each})"
 
 
+def _subscale(value: int | None, maximum: int, elevated: bool | None) -> str:
+    if value is None:
+        return "not scorable (an item of it skipped)"
+    return f"{value}/{maximum}{' elevated' if elevated else ''}"
+
+
 def _fabq_line(r: FabqResult) -> str:
-    pa = " elevated" if r.physical_activity_elevated else ""
-    work = " elevated" if r.work_elevated else ""
-    return f"FABQ physical activity {r.physical_activity}/24{pa}, work {r.work}/42{work}"
+    pa = _subscale(r.physical_activity, 24, r.physical_activity_elevated)
+    work = _subscale(r.work, 42, r.work_elevated)
+    return f"FABQ physical activity {pa}, work {work}"
 
 
 def render_assessment(a: Assessment) -> str:
@@ -174,8 +200,13 @@ def render_assessment(a: Assessment) -> str:
 
 def _red_flag_lines(a: Assessment) -> list[str]:
     screen = a.red_flags
+    if not screen.screened:
+        return [
+            "Red flags: NOT SCREENED (no exercise program until the red-flag questions are "
+            "asked; this is not the same as none reported)"
+        ]
     if not screen.hits:
-        return ["Red flags: none reported"]
+        return ["Red flags: screened, none reported"]
     state = "EXERCISE BLOCKED" if screen.exercise_blocked else "exercise may continue"
     lines = [f"Red flags: {screen.urgency.upper()} ({state})"]
     for hit in screen.hits:
@@ -199,6 +230,8 @@ def _score_lines(a: Assessment) -> list[str]:
         lines.append(_psfs_line(s.psfs))
     if s.fabq is not None:
         lines.append(_fabq_line(s.fabq))
+    for unscored in s.not_scorable:
+        lines.append(f"{_LABELS[unscored.instrument]} not scorable: {unscored.reason}")
     return lines or ["none recorded"]
 
 
@@ -229,6 +262,7 @@ def _endurance_lines(a: Assessment) -> list[str]:
     if known:
         lines.append("ratios: " + ", ".join(known))
         lines.append(f"imbalance markers: {', '.join(e.markers) or 'none'}")
+    lines.extend(f"ratio not formed: {text}" for text in e.ratios_not_formed)
     if e.biering_sorensen_band is not None:
         lines.append(f"Biering-Sorensen: {e.biering_sorensen_band.replace('_', ' ')}")
     return lines or ["not tested"]
@@ -236,8 +270,10 @@ def _endurance_lines(a: Assessment) -> list[str]:
 
 def _classification_lines(a: Assessment) -> list[str]:
     h = a.classification.hicks
-    verdict = "meets rule" if h.meets_rule else "rule not met"
-    lines = [f"Hicks stabilization rule: {h.count} of 4 ({verdict})"]
+    verdict = {"met": "meets rule", "not_met": "rule not met", "undetermined": "undetermined"}
+    lines = [f"Hicks stabilization rule: {h.count} of 4 ({verdict[h.verdict]})"]
+    if h.verdict == "undetermined":
+        lines.append(f"  not examined: {', '.join(h.criteria_unknown)}")
     for c in a.classification.tbc:
         lines.append(
             f"TBC {c.subgroup}: {len(c.criteria_matched)} of {c.criteria_total} "
@@ -262,10 +298,15 @@ def write_intakes(intakes: list[Intake], folder: Path) -> list[Path]:
     return paths
 
 
+def _flags_text(flags: list[str] | None) -> str:
+    """Positive flags, 'none' for a screen with none positive, or 'not screened'."""
+    return "not screened" if flags is None else (", ".join(flags) or "none")
+
+
 def _cohort_text(intakes: list[Intake]) -> str:
     rows = [
         f"{i.patient.id}  {i.patient.age:>3} {i.patient.sex:<6} {i.patient.occupation:<10} "
-        f"red flags: {', '.join(i.red_flags) or 'none'}"
+        f"red flags: {_flags_text(i.red_flags)}"
         for i in intakes
     ]
     return "\n".join(rows)
@@ -297,7 +338,9 @@ def register(app: typer.Typer) -> None:
     @simulate_app.command(name="patients")
     def simulate_patients(
         count: Annotated[int, typer.Option(min=1, max=100_000, help="how many patients")] = 10,
-        seed: Annotated[int, typer.Option(help="random seed (same seed, same patients)")] = 0,
+        seed: Annotated[
+            int, typer.Option(min=0, help="random seed (same seed, same patients)")
+        ] = 0,
         red_flag_rate: Annotated[
             float, typer.Option(min=0.0, max=1.0, help="share of patients with red flags")
         ] = 0.05,

@@ -19,6 +19,7 @@ from rich.console import Console
 
 import spinecoach
 from spinecoach.clinical import Intake, assess
+from spinecoach.commands._output import printable
 from spinecoach.commands.clinical import render_assessment
 from spinecoach.documents import load_document, parse_document
 from spinecoach.exercises import load_catalogue
@@ -64,7 +65,9 @@ def intake_summary(intake: Intake) -> str:
             f"{', '.join(p.equipment) or 'none'}",
             f"Goals: {'; '.join(p.goals) or 'none stated'}",
             f"Questionnaires: {', '.join(filled) or 'none'}",
-            f"Red flags reported: {', '.join(intake.red_flags) or 'none'}",
+            "Red flags: not screened"
+            if intake.red_flags is None
+            else f"Red flags reported: {', '.join(intake.red_flags) or 'none'}",
             f"Movement tests: {len(tested)} directions; endurance tests: {len(holds)}",
         ]
     )
@@ -77,24 +80,24 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="intake document to walk through instead")
         ] = None,
         weeks: Annotated[int, typer.Option(min=1, max=52, help="weeks of simulated course")] = 12,
-        seed: Annotated[int, typer.Option(help="seed of the simulated course")] = DEMO_SEED,
+        seed: Annotated[int, typer.Option(min=0, help="seed of the simulated course")] = DEMO_SEED,
     ) -> None:
         """Walk an example patient through intake, assessment, program and a simulated course."""
         value, origin = demo_intake(intake)
         console = Console(highlight=False, soft_wrap=True)
         console.rule("[bold]1. Intake")
-        console.print(f"(from {origin})\n", markup=False)
-        console.print(intake_summary(value), markup=False)
+        console.print(printable(f"(from {origin})\n"), markup=False)
+        console.print(printable(intake_summary(value)), markup=False)
         console.print()
         console.rule("[bold]2. Assessment")
         assessment = assess(value)
-        console.print(render_assessment(assessment), markup=False)
+        console.print(printable(render_assessment(assessment)), markup=False)
         console.print()
         console.rule("[bold]3. Program")
         catalogue = load_catalogue()
         program = prescribe(assessment, value.patient, catalogue)
-        console.print(render_program(program, catalogue), markup=False)
+        console.print(printable(render_program(program, catalogue)), markup=False)
         console.print()
         console.rule(f"[bold]4. A simulated {weeks}-week course")
         course = run_course(value, weeks=weeks, seed=seed, catalogue=catalogue)
-        console.print(render_course(course), markup=False)
+        console.print(printable(render_course(course)), markup=False)

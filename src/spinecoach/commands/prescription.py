@@ -12,9 +12,9 @@ from pydantic import ValidationError
 
 from spinecoach.clinical import Intake, assess
 from spinecoach.clinical.intake import PatientProfile
-from spinecoach.commands._output import JsonOption, emit
+from spinecoach.commands._output import JsonOption, emit, json_from_format
 from spinecoach.documents import load_document
-from spinecoach.errors import InputError, UnknownItemError
+from spinecoach.errors import InputError, UnknownItemError, shorten
 from spinecoach.exercises import load_catalogue
 from spinecoach.prescription import Overrides, prescribe, render_handout, render_program
 from spinecoach.prescription.budget import check_minutes
@@ -31,8 +31,16 @@ class OutputFormat(StrEnum):
 
 
 def parse_equipment(text: str) -> list[str]:
-    """A comma-separated equipment list ('mat,pulley'; '' or 'none' for nothing), validated."""
-    words = sorted({w.strip() for w in text.split(",") if w.strip()} - {"none"})
+    """A comma-separated equipment list ('mat,pulley'; 'none' for nothing), validated.
+
+    An empty value is refused rather than read as "no equipment": say ``none`` for that.
+    """
+    if not text.strip():
+        raise InputError("--equipment: empty; give a comma-separated list, or 'none' for nothing")
+    given = [w.strip() for w in text.split(",")]
+    if "" in given:
+        raise InputError(f"--equipment: '{shorten(text)}' has an empty item between commas")
+    words = sorted(set(given) - {"none"})
     for word in words:
         if word not in EQUIPMENT:
             close = difflib.get_close_matches(word, EQUIPMENT, n=3)
@@ -41,7 +49,7 @@ def parse_equipment(text: str) -> list[str]:
                 if close
                 else f"choose from: {', '.join(EQUIPMENT)}"
             )
-            raise UnknownItemError(f"--equipment: '{word}' is unknown; {hint}")
+            raise UnknownItemError(f"--equipment: '{shorten(word)}' is unknown; {hint}")
     return words
 
 
@@ -108,9 +116,10 @@ def register(app: typer.Typer) -> None:
         changes = load_document(overrides, Overrides) if overrides is not None else None
         catalogue = load_catalogue()
         program = prescribe(assessment, profile, catalogue, changes)
-        if output is not None:
-            json_flag = output is OutputFormat.json
+        json_flag = json_from_format(
+            None if output is None else output is OutputFormat.json, json_flag
+        )
         render = render_handout if handout else render_program
-        if handout and json_flag is None and output is None:
+        if handout and json_flag is None:
             json_flag = False  # the handout is text
         emit(program, lambda: render(program, catalogue), json_flag)

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel
 
-from spinecoach.errors import UnknownItemError
+from spinecoach.commands._output import write_stdout
+from spinecoach.errors import UnknownItemError, shorten
 
 __all__ = ["SCHEMAS", "document_schema", "register"]
 
@@ -30,7 +31,9 @@ def document_schema(name: str) -> dict[str, Any]:
     """The JSON Schema of document ``name``; unknown names raise :class:`UnknownItemError`."""
     target = SCHEMAS.get(name)
     if target is None:
-        raise UnknownItemError(f"schema '{name}' is unknown; choose one of: {', '.join(SCHEMAS)}")
+        raise UnknownItemError(
+            f"schema '{shorten(name)}' is unknown; choose one of: {', '.join(SCHEMAS)}"
+        )
     module_name, attr = target.split(":")
     try:
         obj = getattr(importlib.import_module(module_name), attr)
@@ -49,5 +52,8 @@ def register(app: typer.Typer) -> None:
     def schema(
         name: Annotated[str, typer.Argument(help=f"one of: {', '.join(SCHEMAS)}")],
     ) -> None:
-        """Print the JSON Schema of a document (intake, program, sessions, recording, ...)."""
-        typer.echo(json.dumps(document_schema(name), indent=2))
+        """Print the JSON Schema of a document (intake, program, sessions, recording, ...).
+
+        Always JSON: a schema is itself a JSON document, so there is no text form.
+        """
+        write_stdout(json.dumps(document_schema(name), indent=2) + "\n")

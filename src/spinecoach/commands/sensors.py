@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,12 +10,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from spinecoach.commands._output import JsonOption, emit
 from spinecoach.commands.simulation import simulate_app
-from spinecoach.errors import InputError, SensorDataError
-from spinecoach.outputs import atomic_output
+from spinecoach.documents import parse_text
+from spinecoach.errors import DocumentError, InputError, SensorDataError
+from spinecoach.outputs import atomic_output, check_outputs
 
 __all__ = ["register"]
 
@@ -72,12 +73,44 @@ def _settings(path: Path | None) -> Any:
     if path is None:
         return DEFAULT_SETTINGS
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except yaml.YAMLError as exc:
-        raise InputError(f"{path}: malformed YAML/JSON ({type(exc).__name__})") from None
-    return SensorSettings.from_mapping(raw or {}, where=str(path))
+        raise InputError(f"--settings {path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"--settings {path}: cannot be read ({type(exc).__name__})") from None
+    raw = parse_text(text, str(path), yaml_syntax=True)  # YAML is a superset of JSON
+    return SensorSettings.from_mapping({} if raw is None else raw, where=str(path))
+
+
+LENGTH_SCENARIOS = ("standing", "day")
+"""Scenarios whose length ``--seconds`` sets; the others have a fixed script."""
+MIN_SIMULATED_S = 10.0
+"""Shortest simulated recording: 5 s of calibration plus as long again (the sensor default)."""
+MAX_SIMULATED_S = 86_400.0
+"""Longest simulated recording: one day."""
+
+
+def _check_seconds(seconds: float | None, scenario: str) -> None:
+    """--seconds: finite, 10 s to a day, and only for the scenarios it applies to."""
+    if seconds is None:
+        return
+    if scenario not in LENGTH_SCENARIOS:
+        raise InputError(
+            f"--seconds applies to {' and '.join(LENGTH_SCENARIOS)} only; "
+            f"'{scenario}' has a fixed length"
+        )
+    if not math.isfinite(seconds) or not MIN_SIMULATED_S <= seconds <= MAX_SIMULATED_S:
+        raise InputError(
+            f"--seconds {seconds:g} is outside {MIN_SIMULATED_S:g}-{MAX_SIMULATED_S:g} s"
+        )
+
+
+def _sensor_name(name: str, file_format: str) -> None:
+    """--as names the sensor of a one-sensor vendor file: lumbar or sacrum."""
+    if name not in {"lumbar", "sacrum"}:
+        raise InputError(f"--as '{name}' is unknown; choose lumbar or sacrum")
+    if name != "lumbar" and file_format == "canonical":
+        raise InputError("--as applies to vendor files (--format xsens-dot) only")
 
 
 def _analyze_text(result: Any) -> str:
@@ -142,6 +175,18 @@ def register(app: typer.Typer) -> None:
                 write_angles(t, angles, partial)
 
         fmt = _file_format(file_format)
+        _sensor_name(sensor_name, fmt)
+        if sensor_name == "sacrum":
+            raise InputError(
+                "--as sacrum: analyze needs the lumbar sensor (angles are lumbar relative to "
+                "sacrum); orient a sacrum export with `sensors orient`, or pair it with a lumbar "
+                "export with `sensors convert`"
+            )
+        check_outputs(
+            {"RECORDING": recording, "--calibration": calibration, "--settings": settings_file},
+            {"--angles-out": angles_out},
+            csv_only={"--angles-out"},
+        )
         settings = _settings(settings_file)
         label = f"analysing {recording.name}"
         file_bytes = recording.stat().st_size if recording.is_file() else 0
@@ -162,8 +207,11 @@ def register(app: typer.Typer) -> None:
         recording: Annotated[Path, typer.Argument(help="Recording file (CSV or Parquet).")],
         *,
         sensor: Annotated[
-            str, typer.Option("--sensor", help="Sensor name, e.g. lumbar or sacrum.")
-        ],
+            str | None,
+            typer.Option(
+                "--sensor", help="Sensor name, e.g. lumbar or sacrum (default: the only one)."
+            ),
+        ] = None,
         out: Annotated[Path, typer.Option("--out", help="Orientation CSV t,w,x,y,z to write.")],
         file_format: FormatOption = "canonical",
         sensor_name: SensorNameOption = "lumbar",
@@ -177,7 +225,16 @@ def register(app: typer.Typer) -> None:
             sample_rate_hz,
         )
 
-        rec = read_recording(recording, _file_format(file_format), sensor_name)
+        fmt = _file_format(file_format)
+        _sensor_name(sensor_name, fmt)
+        check_outputs({"RECORDING": recording}, {"--out": out}, csv_only={"--out"})
+        rec = read_recording(recording, fmt, sensor_name)
+        if sensor is None:
+            if len(rec.sensors) > 1:
+                raise InputError(
+                    f"--sensor is needed: {recording} has sensors {', '.join(rec.sensors)}"
+                )
+            sensor = next(iter(rec.sensors))
         if sensor not in rec.sensors:
             raise SensorDataError(
                 f"--sensor {sensor}: not in {recording} (sensors: {', '.join(rec.sensors)})"
@@ -221,6 +278,7 @@ def register(app: typer.Typer) -> None:
         from spinecoach.sensors.recording import merge_sensors
 
         fmt = _file_format(file_format)
+        check_outputs({"--lumbar": lumbar, "--sacrum": sacrum}, {"--out": out}, recording={"--out"})
         files = {"lumbar": lumbar} | ({"sacrum": sacrum} if sacrum else {})
         rec = merge_sensors({n: read_recording(p, fmt, sensor_name=n) for n, p in files.items()})
         with atomic_output(out, "--out") as partial:
@@ -237,7 +295,7 @@ def register(app: typer.Typer) -> None:
             float | None, typer.Option("--seconds", help="Length of 'standing' and 'day'.")
         ] = None,
         seed: Annotated[
-            int, typer.Option("--seed", help="Random seed (same seed, same file).")
+            int, typer.Option("--seed", min=0, help="Random seed (same seed, same file).")
         ] = 0,
         rate: Annotated[float, typer.Option("--rate", help="Sample rate in Hz.")] = 100.0,
         magnetometer: Annotated[
@@ -252,6 +310,13 @@ def register(app: typer.Typer) -> None:
         from spinecoach.sensors.files import write_angles, write_recording
         from spinecoach.simulate.recording import simulate_recording
 
+        check_outputs(
+            {},
+            {"--out": out, "--truth-out": truth_out},
+            csv_only={"--truth-out"},
+            recording={"--out"},
+        )
+        _check_seconds(seconds, scenario)
         syn = simulate_recording(
             scenario, seconds=seconds, seed=seed, rate_hz=rate, magnetometer=magnetometer
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from spinecoach.prescription.program import Program
 from spinecoach.sessions.model import SessionLog
@@ -36,6 +36,11 @@ NON_ADHERENCE_WEEKS = 2
 """This many low weeks in a row raise the non-adherence alert (clinic policy)."""
 
 
+MAX_SESSIONS_PER_WEEK = 14
+"""Two sessions a day (McGill-style short sessions), the most a program asks for and the most a
+week can plausibly log; more is a typing error, not "100 % adherence"."""
+
+
 class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -45,8 +50,12 @@ class AdherenceWeek(_Doc):
 
     week: int = Field(ge=1, description="week of the program, 1 = first")
     start: dt.date
-    sessions_prescribed: int = Field(ge=0)
-    sessions_done: int = Field(ge=0)
+    sessions_prescribed: int = Field(ge=0, le=MAX_SESSIONS_PER_WEEK)
+    sessions_done: int = Field(
+        ge=0,
+        le=MAX_SESSIONS_PER_WEEK,
+        description="may exceed the prescription; the summary says so instead of capping it",
+    )
 
     @property
     def ratio(self) -> float | None:
@@ -63,6 +72,15 @@ class ExerciseCompletion(_Doc):
     sessions_due: int = Field(ge=0, description="logged sessions whose program included it")
     sessions_completed: int = Field(ge=0, description="sessions in which its dose was completed")
 
+    @model_validator(mode="after")
+    def _completed_within_due(self) -> ExerciseCompletion:
+        if self.sessions_completed > self.sessions_due:
+            raise ValueError(
+                f"sessions_completed {self.sessions_completed} is more than sessions_due "
+                f"{self.sessions_due} for '{self.id}'"
+            )
+        return self
+
     @property
     def completion(self) -> float | None:
         if self.sessions_due == 0:
@@ -76,6 +94,11 @@ class AdherenceSummary(_Doc):
     overall: float | None = Field(description="sessions done / prescribed over all weeks")
     adherent_weeks: int
     low_weeks: list[int] = Field(description="weeks below the low-adherence share")
+    over_weeks: list[int] = Field(
+        default_factory=list,
+        description="weeks with more sessions done than prescribed (counted as 100 %, shown "
+        "to the clinician: over-doing is worth a word too)",
+    )
     alert: bool
     alert_text: str | None = None
     exercises: list[ExerciseCompletion] = Field(default_factory=list)
@@ -137,6 +160,7 @@ def summarize_adherence(
         overall=round(done / prescribed, 3) if prescribed else None,
         adherent_weeks=adherent,
         low_weeks=low,
+        over_weeks=[w.week for w in weeks if w.sessions_done > w.sessions_prescribed],
         alert=alert,
         alert_text=text,
         exercises=list(exercises),

@@ -22,6 +22,7 @@ __all__ = [
     "MeasureChange",
     "MeasureThreshold",
     "classify_change",
+    "measure_unit",
 ]
 
 ChangeClass = Literal["improved", "unchanged", "worse", "not_classified"]
@@ -135,10 +136,19 @@ def _classify(t: MeasureThreshold, gain: float, pct: float | None) -> ChangeClas
     return "unchanged"
 
 
+def measure_unit(measure: str) -> str:
+    """The unit a measure's values and changes are in, for readable text."""
+    if measure.endswith("_s"):
+        return "s"
+    if measure.endswith("_deg") or measure == "sway":
+        return "deg"
+    return "points"
+
+
 def _describe(t: MeasureThreshold) -> str:
     parts = []
     if t.points is not None:
-        parts.append(f"{t.points:g} points")
+        parts.append(f"{t.points:g} {measure_unit(t.measure)}")
     if t.percent is not None:
         parts.append(f"{t.percent:g} % of baseline")
     return " or ".join(parts) if parts else "none published"

@@ -3,8 +3,14 @@
 A :class:`Timeline` (`spinecoach schema timeline`) lists re-measurements over the course (the
 first is the baseline) and the weekly adherence. :func:`summarize_timeline` classifies each
 change from baseline against its MCID / MDC, separates "felt better" (pain) from "functioned
-better" (disability, endurance, range of motion), applies the recovery cut-offs (RMDQ <= 2 and
-NPRS 0, Kamper et al., Eur Spine J 2010) and raises the non-adherence alert.
+better", applies the recovery cut-offs (RMDQ <= 2 and NPRS 0, Kamper et al., Eur Spine J 2010)
+and raises the non-adherence alert.
+
+"Functioned better" is decided by what the patient reports about function (ODI, RMDQ, PSFS):
+yes when at least one of them improved by its threshold and none got worse by its threshold;
+a better plank time does not outweigh a worse ODI. Objective measures (endurance, range of
+motion, sway) are reported beside it, as ``objective_better``, and never decide it. This rule
+is clinic policy: the MCIDs are published (Ostelo 2008), the way they are combined is not.
 """
 
 from __future__ import annotations
@@ -19,11 +25,12 @@ from spinecoach.outcomes.adherence import (
     ExerciseCompletion,
     summarize_adherence,
 )
-from spinecoach.outcomes.change import MeasureChange, classify_change
+from spinecoach.outcomes.change import MeasureChange, classify_change, measure_unit
 
 __all__ = [
     "FELT_MEASURES",
     "FUNCTION_MEASURES",
+    "OBJECTIVE_MEASURES",
     "EnduranceRatios",
     "EnduranceTimes",
     "Measurement",
@@ -41,18 +48,18 @@ RMDQ_DETECTABLE = (4, 20)  # change not reliably detectable outside 4..20 (Strat
 
 FELT_MEASURES = ("nprs",)
 """What the patient feels: pain."""
-FUNCTION_MEASURES = (
-    "odi",
-    "rmdq",
-    "psfs",
+FUNCTION_MEASURES = ("odi", "rmdq", "psfs")
+"""What the patient reports about function: these decide "functioned better"."""
+OBJECTIVE_MEASURES = (
     "flexor_s",
     "extensor_s",
     "side_bridge_right_s",
     "side_bridge_left_s",
     "flexion_rom_deg",
     "extension_rom_deg",
+    "sway",
 )
-"""What the patient can do: disability, endurance, range of motion."""
+"""Measured function (endurance, range of motion, sway): reported beside, never deciding."""
 
 
 class _Doc(BaseModel):
@@ -88,7 +95,9 @@ class Measurement(_Doc):
     endurance: EnduranceTimes = Field(default_factory=EnduranceTimes)
     rom: RangeOfMotion = Field(default_factory=RangeOfMotion)
     sway: float | None = Field(
-        default=None, ge=0, description="standing sway from the sensors, lower is steadier"
+        default=None,
+        ge=0,
+        description="standing sway from the sensors, RMS in degrees; lower is steadier",
     )
 
     def values(self) -> dict[str, float]:
@@ -153,7 +162,13 @@ class OutcomeSummary(_Doc):
     changes: list[MeasureChange]
     felt_better: bool | None = Field(description="pain improved by its MCID; null: not measured")
     functioned_better: bool | None = Field(
-        description="disability, endurance or range of motion improved beyond its threshold"
+        description="patient-reported function (ODI, RMDQ, PSFS): one improved by its MCID and "
+        "none worse by it; null: none measured twice"
+    )
+    objective_better: bool | None = Field(
+        default=None,
+        description="measured function (endurance, range of motion, sway): one improved beyond "
+        "its threshold and none worse; reported beside functioned_better, never deciding it",
     )
     recovered: dict[str, bool] = Field(description="RMDQ <= 2, NPRS 0 (Kamper 2010)")
     endurance_ratios: dict[str, EnduranceRatios]
@@ -186,8 +201,9 @@ def summarize_timeline(timeline: Timeline) -> OutcomeSummary:
         baseline_date=first.date,
         latest_date=last.date,
         changes=changes,
-        felt_better=_any_improved(by_name, FELT_MEASURES),
-        functioned_better=_any_improved(by_name, FUNCTION_MEASURES),
+        felt_better=_better(by_name, FELT_MEASURES),
+        functioned_better=_better(by_name, FUNCTION_MEASURES),
+        objective_better=_better(by_name, OBJECTIVE_MEASURES),
         recovered=recovered,
         endurance_ratios={"baseline": _ratios(first), "latest": _ratios(last)},
         series=series,
@@ -204,13 +220,15 @@ def _series(timeline: Timeline) -> dict[str, list[SeriesPoint]]:
     return series
 
 
-def _any_improved(changes: dict[str, MeasureChange], names: tuple[str, ...]) -> bool | None:
+def _better(changes: dict[str, MeasureChange], names: tuple[str, ...]) -> bool | None:
+    """One improved beyond its threshold and none worse beyond it; None when none classified."""
     classified = [
         changes[n] for n in names if n in changes and changes[n].classification != "not_classified"
     ]
     if not classified:
         return None
-    return any(c.classification == "improved" for c in classified)
+    kinds = {c.classification for c in classified}
+    return "improved" in kinds and "worse" not in kinds
 
 
 def _ratios(m: Measurement) -> EnduranceRatios:
@@ -260,25 +278,44 @@ def render_summary(summary: OutcomeSummary) -> str:
     lines = [
         f"Outcomes for {summary.patient_id}: {summary.baseline_date} -> {summary.latest_date}",
         f"  felt better (pain):        {_yes_no(summary.felt_better)}",
-        f"  functioned better:         {_yes_no(summary.functioned_better)}",
+        f"  functioned better:         {_yes_no(summary.functioned_better)} "
+        "(decided by ODI, RMDQ, PSFS)",
+        f"  measured function better:  {_yes_no(summary.objective_better)} "
+        "(endurance, range of motion, sway; beside, not deciding)",
     ]
     for name, ok in summary.recovered.items():
         lines.append(f"  recovered by {name.upper():<13}{'yes' if ok else 'no'}")
     lines.append("  change from baseline:")
     for c in summary.changes:
-        pct = f" ({c.percent_improvement:+g} %)" if c.percent_improvement is not None else ""
         lines.append(
-            f"    {c.measure:<20} {c.baseline:g} -> {c.latest:g}  {c.improvement:+g}{pct}  "
-            f"{c.classification}  [threshold {c.threshold}]"
+            f"    {c.measure:<20} {c.baseline:g} -> {c.latest:g}  {_direction(c)}  "
+            f"[{c.classification.replace('_', ' ')}; threshold {c.threshold}]"
         )
     if summary.adherence is not None:
         a = summary.adherence
         overall = f"{a.overall:.0%}" if a.overall is not None else "n/a"
         lines.append(f"  adherence: {overall} of prescribed sessions")
+        if a.over_weeks:
+            weeks = ", ".join(str(w) for w in a.over_weeks)
+            lines.append(f"  more sessions than prescribed in week(s) {weeks} (counted as 100 %)")
         if a.alert_text:
             lines.append(f"  ALERT {a.alert_text}")
     lines.extend(f"  note: {n}" for n in summary.notes)
     return "\n".join(lines)
+
+
+def _direction(c: MeasureChange) -> str:
+    """The change in words: 'improved by 15 points (30 %)', 'worse by 2 points', 'no change'."""
+    if c.improvement == 0:
+        return "no change"
+    unit = measure_unit(c.measure)
+    word = "improved" if c.improvement > 0 else "worse"
+    pct = (
+        f" ({abs(c.percent_improvement):g} % of baseline)"
+        if c.percent_improvement is not None
+        else ""
+    )
+    return f"{word} by {abs(c.improvement):g} {unit}{pct}"
 
 
 def _yes_no(value: bool | None) -> str:

@@ -112,11 +112,17 @@ def _render(program: Program, catalogue: Catalogue, *, patient: bool) -> str:
     lines = [f"Exercise program for {program.patient_id} (version {program.version})"]
     if program.status == "referral" and program.referral is not None:
         ref = program.referral
-        lines += ["", f"STOP: no exercise for now. {ref.urgency.upper()} medical care is needed."]
+        lines += [
+            "",
+            "SCREEN FIRST: no exercise until the red-flag questions are answered."
+            if ref.kind == "screen_first"
+            else f"STOP: no exercise for now. {ref.urgency.upper()} medical care is needed.",
+        ]
         lines += _wrap(f"What to do: {ref.patient_action}", "")
         if not patient:
             lines += _wrap(f"For the clinician: {ref.clinician_action}", "")
-            lines += _wrap(f"Red flags: {', '.join(ref.flags) or 'see the screen'}", "")
+            if ref.kind == "red_flag":
+                lines += _wrap(f"Red flags: {', '.join(ref.flags) or 'see the screen'}", "")
     elif patient:
         lines += [
             f"{program.sessions_per_week} sessions a week, about "

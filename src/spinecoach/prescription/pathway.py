@@ -1,4 +1,9 @@
-"""Care pathway from STarT Back, the referral for red flags, and the advice (NICE NG59)."""
+"""Care pathway from STarT Back, the referral for red flags, and the advice (NICE NG59).
+
+Missing data is never read as good news: an absent or unscorable STarT Back gives
+physiotherapist-led care from phase 1, and an intake whose red flags were never screened gets
+no exercise program, only a "screen first" referral.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Iterable
 
 from spinecoach.clinical.assessment import Assessment, RedFlagHit
 from spinecoach.clinical.intake import PatientProfile
-from spinecoach.prescription.program import CarePathway, Dosing, Reason, Referral
+from spinecoach.prescription.program import CarePathway, Dosing, Phase, Reason, Referral
 from spinecoach.prescription.rules import reason
 
 __all__ = [
@@ -16,6 +21,7 @@ __all__ = [
     "care_pathway",
     "is_blocked",
     "referral",
+    "unstratified_phase",
 ]
 
 BLOCKING_URGENCIES = frozenset({"urgent", "emergency"})
@@ -32,6 +38,10 @@ def care_pathway(assessment: Assessment) -> tuple[CarePathway, Dosing, Reason]:
     """The STarT Back matched care (Hill 2011) and how exercise is dosed on it."""
     start_back = assessment.scores.start_back
     if start_back is None:
+        unscored = [n for n in assessment.scores.not_scorable if n.instrument == "start_back"]
+        if unscored:
+            why = unscored[0].reason.split(";")[0]
+            return "physio_led", "pain_contingent", reason("stratum.not_scorable", why=why)
         return "physio_led", "pain_contingent", reason("stratum.missing")
     if start_back.stratum == "high":
         return "psychologically_informed", "quota_based", reason("stratum.high")
@@ -40,10 +50,17 @@ def care_pathway(assessment: Assessment) -> tuple[CarePathway, Dosing, Reason]:
     return "physio_led", "pain_contingent", reason("stratum.medium")
 
 
+def unstratified_phase(assessment: Assessment) -> tuple[Phase, Reason] | None:
+    """Phase 1 and why, when STarT Back is absent or not scorable; None when it was scored."""
+    if assessment.scores.start_back is not None:
+        return None
+    return 1, reason("phase.1.unstratified")
+
+
 def is_blocked(assessment: Assessment) -> bool:
-    """True when a red flag stops exercise (urgent or emergency)."""
+    """True when a red flag stops exercise (urgent or emergency), or none was screened."""
     screen = assessment.red_flags
-    return screen.exercise_blocked or screen.urgency in BLOCKING_URGENCIES
+    return not screen.screened or screen.exercise_blocked or screen.urgency in BLOCKING_URGENCIES
 
 
 def _blocking_hits(assessment: Assessment) -> list[RedFlagHit]:
@@ -54,6 +71,8 @@ def _blocking_hits(assessment: Assessment) -> list[RedFlagHit]:
 def referral(assessment: Assessment) -> tuple[Referral, list[Reason]]:
     """The referral replacing the program, and the reasons (most urgent flag first)."""
     screen = assessment.red_flags
+    if not screen.screened:
+        return _screen_first()
     hits = _blocking_hits(assessment)
     urgency = screen.urgency if screen.urgency in BLOCKING_URGENCIES else "urgent"
     patient = _unique(h.patient_action for h in hits) or "See a doctor today."
@@ -67,6 +86,19 @@ def referral(assessment: Assessment) -> tuple[Referral, list[Reason]]:
     return Referral(
         urgency=urgency, patient_action=patient, clinician_action=clinician, flags=flags
     ), reasons
+
+
+def _screen_first() -> tuple[Referral, list[Reason]]:
+    """No screen at all: ask the red-flag questions before anything else."""
+    return Referral(
+        kind="screen_first",
+        urgency="review",
+        patient_action="Before any exercise, answer the red-flag safety questions with your "
+        "physiotherapist.",
+        clinician_action="Red flags not screened: ask the red-flag questions and record them "
+        "in the intake's red_flags (an empty list when none is positive), then prescribe again.",
+        flags=[],
+    ), [reason("red_flag.not_screened"), reason("advice.screen_first")]
 
 
 def _unique(texts: Iterable[str]) -> str:

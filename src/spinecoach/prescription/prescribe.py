@@ -25,7 +25,13 @@ from spinecoach.prescription.budget import (
 from spinecoach.prescription.dosing import DosingContext, initial_dose
 from spinecoach.prescription.index import CatalogueIndex, index_catalogue
 from spinecoach.prescription.overrides import Overrides, apply_dose_change, check_overrides
-from spinecoach.prescription.pathway import advice, care_pathway, is_blocked, referral
+from spinecoach.prescription.pathway import (
+    advice,
+    care_pathway,
+    is_blocked,
+    referral,
+    unstratified_phase,
+)
 from spinecoach.prescription.phases import choose_phase
 from spinecoach.prescription.precautions import Precaution, phase_cap
 from spinecoach.prescription.program import (
@@ -90,9 +96,13 @@ def prescribe(
     if is_blocked(assessment):
         return _referral_program(assessment, index, overrides, common)
     phase, phase_reasons = choose_phase(assessment)
+    if (unstratified := unstratified_phase(assessment)) is not None:
+        earlier = phase_reasons if phase == 1 else []  # reasons for a later phase no longer hold
+        phase, phase_reasons = unstratified[0], [unstratified[1], *earlier]
     if phase_cap(ctx.precautions) is not None:
         surgery = next(p for p in ctx.precautions if p.id == "surgery.early")
-        phase, phase_reasons = 1, [reason("phase.1.surgery", detail=surgery.detail)]
+        earlier = phase_reasons if phase == 1 else []
+        phase, phase_reasons = 1, [reason("phase.1.surgery", detail=surgery.detail), *earlier]
     unsafe = verdicts(index, ctx)
     self_management = pathway == "self_management"
     choices = select_exercises(
@@ -210,7 +220,9 @@ def _referral_program(
     return Program(
         status="referral",
         phase=1,
-        phase_reasons=[reason("phase.referral"), reasons[0]],
+        phase_reasons=[reason("phase.referral"), reasons[0]]
+        if ref.kind == "red_flag"
+        else reasons[:1],
         excluded=refused_pins,
         advice=[reasons[1], reason("advice.not_recommended")],
         referral=ref,

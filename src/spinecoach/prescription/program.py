@@ -74,6 +74,11 @@ class ExcludedExercise(_Value):
 
 
 class Referral(_Value):
+    kind: Literal["red_flag", "screen_first"] = Field(
+        default="red_flag",
+        description="red_flag: a positive flag needs medical care; screen_first: the red-flag "
+        "questions were never asked, so no exercise until they are",
+    )
     urgency: Urgency
     patient_action: str
     clinician_action: str

@@ -92,7 +92,33 @@ _RULE_LIST: tuple[Rule, ...] = (
         f"{_NICE} recommendation 1.1.2",
         policy=True,
     ),
+    Rule(
+        "stratum.not_scorable",
+        "STarT Back not scorable ({why}): care is not stratified, so a physiotherapist-led "
+        "program starting at phase 1, as for a missing score. Complete the questionnaire so "
+        "care can be stratified.",
+        f"{_NICE} recommendation 1.1.2",
+        policy=True,
+    ),
+    Rule(
+        "red_flag.not_screened",
+        "Red flags not screened: the intake has no red-flag section, which is not the same as "
+        "no red flags. No exercise program until the red-flag questions are asked and "
+        "recorded (an empty list when none is positive).",
+        _RED_FLAGS,
+    ),
+    Rule(
+        "advice.screen_first",
+        "Before any exercise, your physiotherapist will ask you the red-flag safety questions.",
+        _RED_FLAGS,
+    ),
     # --- phase choice -----------------------------------------------------------------------
+    Rule(
+        "phase.1.unstratified",
+        "No usable STarT Back score: start at phase 1 until care can be stratified.",
+        _HILL,
+        policy=True,
+    ),
     Rule(
         "phase.referral",
         "No exercise phase while a red flag is open; phase 1 is recorded for when a clinician "

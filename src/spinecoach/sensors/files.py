@@ -318,6 +318,8 @@ def read_xsens_dot(path: Path, sensor_name: str = "lumbar") -> Recording:
         if col not in frame.columns:
             raise SensorDataError(f"{path}: missing column {col} in the Xsens DOT export")
     data = frame[need].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    line_of_row = header_at + 2  # file line (1-based) of data row 0
+    _check_xsens_rows(path, data, need, line_of_row, lines)
     first = 0
     while first < len(data) and not np.any(data[first, 1:]):
         first += 1  # start-up rows of zeros are not data
@@ -326,9 +328,44 @@ def read_xsens_dot(path: Path, sensor_name: str = "lumbar") -> Recording:
         raise SensorDataError(f"{path}: fewer than 2 data rows after the start-up rows")
     steps = np.diff(data[:, 0])
     steps = np.where(steps < -_XSENS_WRAP / 2, steps + _XSENS_WRAP, steps)
+    _check_xsens_clock(path, steps, line_of_row + first)
     t = np.concatenate([[0.0], np.cumsum(steps)]) * 1e-6
     samples = SensorSamples(data[:, 1:4].copy(), np.radians(data[:, 4:7]))
     return Recording(t, {sensor_name: samples}, first_row=first + 1)
+
+
+def _check_xsens_rows(
+    path: Path, data: FloatArray, names: list[str], first_line: int, lines: list[str]
+) -> None:
+    """Every cell a number; a cut-short last line named as such (line numbers of the file)."""
+    bad = np.argwhere(~np.isfinite(data))
+    if not bad.size:
+        return
+    row, col = (int(v) for v in bad[0])
+    line = first_line + row
+    last = len(lines) - next(i for i, text in enumerate(reversed(lines)) if text.strip())
+    header = lines[first_line - 2]
+    if line == last and lines[line - 1].count(",") < header.count(","):
+        raise SensorDataError(
+            f"{path} line {line}: the last line is cut short (an interrupted export?); "
+            "delete it or export again"
+        )
+    raise SensorDataError(f"{path} line {line} column {names[col]}: empty or not a number")
+
+
+def _check_xsens_clock(path: Path, steps: FloatArray, first_line: int) -> None:
+    """SampleTimeFine must increase: a repeated stamp is a duplicated row, a fall a reversal."""
+    bad = np.flatnonzero(steps <= 0)
+    if not bad.size:
+        return
+    line = first_line + int(bad[0]) + 1
+    if steps[bad[0]] == 0:
+        raise SensorDataError(
+            f"{path} line {line}: SampleTimeFine repeats line {line - 1} (a duplicated row)"
+        )
+    raise SensorDataError(
+        f"{path} line {line}: SampleTimeFine goes back from line {line - 1} (rows out of order)"
+    )
 
 
 def write_recording(rec: Recording, path: str | Path) -> None:

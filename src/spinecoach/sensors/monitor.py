@@ -31,6 +31,7 @@ from spinecoach.sensors.sway import Sway, SwayTracker
 from spinecoach.sensors.validation import (
     Gap,
     RecordingValidator,
+    check_time,
     sample_rate_hz,
 )
 
@@ -145,6 +146,7 @@ class LumbarMonitor:
             return []
         if self._started:
             return self._process(block)
+        check_time(block, self._pending[-1].t[-1] if self._pending else None, self.s)
         if not self._pending and len(block) >= 2:
             sample_rate_hz(block.t[:1000], self.s)  # a wrong rate is named before anything else
         self._pending.append(block)

@@ -9,6 +9,8 @@ policy, not a validated cut-off.
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -36,6 +38,9 @@ class SensorSettings:
     """A step in ``t`` longer than this many nominal sample periods is a gap (engineering)."""
     split_gap_s: float = 1.0
     """Gaps longer than this split the recording: no event, hold or episode spans them."""
+    max_gap_s: float = 3600.0
+    """A longer gap is refused: one recording does not span it (t is likely not in seconds,
+    or two recordings were joined). An hour covers a sensor charging over lunch."""
     clip_run: int = 5
     """This many identical consecutive samples at an axis' largest value, beyond the limits
     below, mark a clipped (saturated) axis (3 happen by quantisation in real fast motion)."""
@@ -153,6 +158,13 @@ class SensorSettings:
     """After an alert, the same kind is not repeated within this time."""
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                continue
+            for number in value if isinstance(value, tuple) else (value,):
+                _check_range(f.name, number)
+        _check_order(self)
         edges = self.zone_edges_deg
         if not (0 < edges[0] < edges[1] < edges[2]):
             raise InputError(f"zone_edges_deg must be increasing and positive, got {edges}")
@@ -170,12 +182,67 @@ class SensorSettings:
                 raise InputError(
                     f"{where}: setting '{key}' is unknown; known: {', '.join(sorted(known))}"
                 )
-        try:
-            return TypeAdapter(cls).validate_python(raw, strict=False)
+        try:  # strict: "30" or true is not a number of seconds; JSON form so lists fit tuples
+            return TypeAdapter(cls).validate_json(json.dumps(raw), strict=True)
         except ValidationError as exc:
             err = exc.errors()[0]
             field = ".".join(str(part) for part in err["loc"])
+            if not field:  # a check of __post_init__: its message names the setting
+                raise InputError(
+                    f"{where}: {err.get('ctx', {}).get('error', err['msg'])}"
+                ) from None
             raise InputError(f"{where}: field '{field}': {err['msg']}") from None
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
+
+
+NEGATIVE_SETTINGS = frozenset({"sit_pelvic_tilt_deg"})
+"""Settings that are negative by definition (a backward pelvic tilt); every other is positive."""
+
+MAX_ANGLE_DEG = 180.0
+"""No angle threshold can lie beyond a half turn."""
+MAX_RATE_DEG_S = 2000.0
+"""The gyro range of body-worn IMUs (about 35 rad/s; see ``max_gyr_rads``)."""
+MAX_TIME_S = 86_400.0
+"""No time threshold is longer than a day."""
+
+
+def _check_range(name: str, value: float) -> None:
+    """One-line error naming the setting when a value is not finite or not plausible."""
+    if not math.isfinite(value):
+        raise InputError(f"setting '{name}': {value} is not a finite number")
+    sign_ok = value < 0 if name in NEGATIVE_SETTINGS else value > 0
+    if not sign_ok:
+        want = "below 0" if name in NEGATIVE_SETTINGS else "above 0"
+        raise InputError(f"setting '{name}': {value:g} must be {want}")
+    if name.endswith("_deg_s"):
+        limit, unit = MAX_RATE_DEG_S, "deg/s"
+    elif name.endswith("_deg"):
+        limit, unit = MAX_ANGLE_DEG, "deg"
+    elif name.endswith("_s"):
+        limit, unit = MAX_TIME_S, "s"
+    else:
+        return
+    if abs(value) > limit:
+        raise InputError(f"setting '{name}': {value:g} {unit} is beyond {limit:g} {unit}")
+
+
+def _check_order(s: SensorSettings) -> None:
+    """Pairs of settings that must be in order (a range, a hysteresis)."""
+    pairs = (
+        ("min_rate_hz", "max_rate_hz"),
+        ("mag_min_ut", "mag_max_ut"),
+        ("lift_min_s", "lift_max_s"),
+        ("rep_min_s", "rep_max_s"),
+        ("hold_min_s", "hold_max_s"),
+        ("sway_min_s", "sway_max_s"),
+    )
+    for low, high in pairs:
+        if getattr(s, low) >= getattr(s, high):
+            raise InputError(
+                f"setting '{low}' ({getattr(s, low):g}) must be below '{high}' "
+                f"({getattr(s, high):g})"
+            )
 
 
 DEFAULT_SETTINGS = SensorSettings()

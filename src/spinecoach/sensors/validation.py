@@ -18,7 +18,7 @@ from spinecoach.errors import SensorDataError
 from spinecoach.sensors.recording import AXES, FloatArray, Recording
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
-__all__ = ["Gap", "RecordingValidator", "sample_rate_hz"]
+__all__ = ["Gap", "RecordingValidator", "check_time", "sample_rate_hz"]
 
 
 class Gap(BaseModel):
@@ -30,6 +30,38 @@ class Gap(BaseModel):
     t_s: float
     length_s: float
     split: bool
+
+
+def check_time(
+    block: Recording, last_t: float | None, settings: SensorSettings = DEFAULT_SETTINGS
+) -> None:
+    """``t`` finite and strictly increasing (after ``last_t``, the previous block's last time),
+    with no step longer than ``settings.max_gap_s``; errors name the row."""
+    t = block.t
+    bad = np.flatnonzero(~np.isfinite(t))
+    if bad.size:
+        raise SensorDataError(
+            f"row {block.first_row + bad[0]} column t: {t[bad[0]]} is not a finite time"
+        )
+    prev = np.concatenate([[last_t], t[:-1]]) if last_t is not None else None
+    steps = np.diff(t) if prev is None else t - prev
+    offset = 1 if prev is None else 0
+    bad = np.flatnonzero((steps <= 0) | (steps > settings.max_gap_s))
+    if not bad.size:
+        return
+    i = int(bad[0]) + offset
+    before = t[i - 1] if i > 0 else last_t
+    step = steps[bad[0]]
+    if step > settings.max_gap_s:
+        raise SensorDataError(
+            f"row {block.first_row + i} column t: a gap of {step:.6g} s after {before:.6g} s, "
+            f"longer than {settings.max_gap_s:g} s; one recording cannot span it (is t in seconds?)"
+        )
+    kind = "duplicate time stamp" if step == 0 else "time goes backwards"
+    raise SensorDataError(
+        f"row {block.first_row + i} column t: {kind} ({t[i]:.6g} s after {before:.6g} s); "
+        "t must be strictly increasing"
+    )
 
 
 def sample_rate_hz(t: FloatArray, settings: SensorSettings = DEFAULT_SETTINGS) -> float:
@@ -83,28 +115,7 @@ class RecordingValidator:
         return gaps
 
     def _check_time(self, block: Recording) -> None:
-        t = block.t
-        bad = np.flatnonzero(~np.isfinite(t))
-        if bad.size:
-            raise SensorDataError(
-                f"row {block.first_row + bad[0]} column t: {t[bad[0]]} is not a finite time"
-            )
-        prev = (
-            np.concatenate([[self._carry.last_t], t[:-1]])
-            if self._carry.last_t is not None
-            else None
-        )
-        steps = np.diff(t) if prev is None else t - prev
-        offset = 1 if prev is None else 0
-        bad = np.flatnonzero(steps <= 0)
-        if bad.size:
-            i = int(bad[0]) + offset
-            before = t[i - 1] if i > 0 else self._carry.last_t
-            kind = "duplicate time stamp" if steps[bad[0]] == 0 else "time goes backwards"
-            raise SensorDataError(
-                f"row {block.first_row + i} column t: {kind} ({t[i]:.6g} s after {before:.6g} s); "
-                "t must be strictly increasing"
-            )
+        check_time(block, self._carry.last_t, self.settings)
 
     def _check_finite(self, block: Recording, name: str, quantity: str, arr: FloatArray) -> None:
         bad = ~np.isfinite(arr)
@@ -211,7 +222,8 @@ def _gyro_tilt_ratio(acc: FloatArray, gyr: FloatArray, rate_hz: float, win: int)
     if n < 2 * win:
         return None
     norm = np.linalg.norm(acc[:n], axis=1)
-    up = acc[:n] / norm[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):  # |acc| = 0 is named by the acc check
+        up = acc[:n] / norm[:, None]
     path = np.linalg.norm(np.cross(gyr[:n], up), axis=1) / rate_hz
     static = np.abs(norm - 9.81) < 0.15 * 9.81
     up_w = up.reshape(-1, win, 3)

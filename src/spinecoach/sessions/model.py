@@ -23,7 +23,19 @@ from spinecoach.vocabulary import Direction
 if TYPE_CHECKING:  # the prescription package imports this module: no import cycle at runtime
     from spinecoach.prescription.program import Program
 
-__all__ = ["ExerciseDone", "SensorMetrics", "Session", "SessionLog", "check_against_program"]
+__all__ = [
+    "MAX_SESSIONS_PER_DAY",
+    "ExerciseDone",
+    "SensorMetrics",
+    "Session",
+    "SessionLog",
+    "check_against_program",
+]
+
+
+MAX_SESSIONS_PER_DAY = 2
+"""Two short sessions a day (McGill-style) is the most a program asks for; a log with more on
+one date is a logging error, and would otherwise read as over 100 % adherence."""
 
 
 class _Doc(BaseModel):
@@ -95,6 +107,22 @@ class SessionLog(_Doc):
 
     @model_validator(mode="after")
     def _in_order(self) -> SessionLog:
+        per_day: dict[dt.date, int] = {}
+        for i, session in enumerate(self.sessions):
+            per_day[session.date] = per_day.get(session.date, 0) + 1
+            if per_day[session.date] > MAX_SESSIONS_PER_DAY:
+                raise ValueError(
+                    f"sessions.{i}.date {session.date}: more than {MAX_SESSIONS_PER_DAY} "
+                    "sessions on one day; log each session once"
+                )
+            seen: set[str] = set()
+            for j, done in enumerate(session.exercises):
+                if done.id in seen:
+                    raise ValueError(
+                        f"sessions.{i}.exercises.{j}.id '{done.id}' is logged twice in one "
+                        "session; log each exercise once with the sets done"
+                    )
+                seen.add(done.id)
         for i in range(1, len(self.sessions)):
             before, after = self.sessions[i - 1], self.sessions[i]
             if after.when <= before.when:

@@ -88,7 +88,7 @@ def test_empty_intake_is_assessed() -> None:
     assert a.red_flags.urgency == "none"
     assert a.movement.responses == {}
     assert a.classification.tbc == []
-    assert [f.rule for f in a.findings] == ["red_flags.none", "classification.hicks"]
+    assert [f.rule for f in a.findings] == ["red_flags.not_screened", "classification.hicks"]
 
 
 def test_score_names_match_the_change_thresholds() -> None:

@@ -92,3 +92,22 @@ def test_traction_needs_nerve_root_signs_and_no_centralization() -> None:
 def test_a_single_matched_criterion_is_not_a_candidate() -> None:
     movement = movement_profile(MovementTests())
     assert tbc_candidates(30, Findings(), movement, None) == []
+
+
+def test_hicks_is_undetermined_while_unexamined_criteria_could_make_three() -> None:
+    from spinecoach.clinical.classification import hicks_rule
+    from spinecoach.clinical.intake import Findings
+
+    # only age examined (under 40): 1 met, 3 unknown -> could still reach 3
+    result = hicks_rule(30, Findings())
+    assert (result.verdict, result.meets_rule, result.count) == ("undetermined", False, 1)
+    assert result.criteria_unknown == [
+        "slr_over_91",
+        "aberrant_movement",
+        "prone_instability_test_positive",
+    ]
+    # age over 40 and two examined negative: at most 1 of 4 -> not met, whatever the rest
+    done = hicks_rule(50, Findings(aberrant_movement=False, prone_instability_test=False))
+    assert done.verdict == "not_met"
+    met = hicks_rule(30, Findings(aberrant_movement=True, prone_instability_test=True))
+    assert (met.verdict, met.meets_rule) == ("met", True)

@@ -81,3 +81,21 @@ def test_failed_attempt_forms_no_ratio() -> None:
     profile = endurance_profile(Endurance(flexor_s=50, extensor_s=0.0), "male")
     assert profile.flexor_extensor_ratio is None
     assert profile.biering_sorensen_band == "at_risk"
+
+
+def test_a_zero_second_hold_is_named_not_silently_dropped() -> None:
+    from spinecoach.clinical.endurance import endurance_profile
+    from spinecoach.clinical.intake import Endurance
+
+    profile = endurance_profile(
+        Endurance(flexor_s=60, extensor_s=0, side_bridge_right_s=30, side_bridge_left_s=0),
+        "female",
+    )
+    assert profile.flexor_extensor_ratio is None
+    assert profile.right_left_ratio is None
+    assert len(profile.ratios_not_formed) == 3
+    assert profile.ratios_not_formed[0].startswith("flexor/extensor: the extensor hold was 0 s")
+    assert (
+        "right/left side bridge: the side bridge left hold was 0 s"
+        in (profile.ratios_not_formed[2])
+    )

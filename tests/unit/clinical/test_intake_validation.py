@@ -52,7 +52,7 @@ def test_odi_with_too_many_gaps_is_valid_but_unscored() -> None:
     intake = parse_document(_doc(questionnaires={"odi": [None] * 5 + [2] * 5}), Intake)
     result = assess(intake)
     assert result.scores.odi is None
-    assert any(f.rule == "odi.not_scored" for f in result.findings)
+    assert any(f.rule == "odi.not_scorable" for f in result.findings)
 
 
 def test_yaml_intake_loads(tmp_path: Path) -> None:

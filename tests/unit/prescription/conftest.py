@@ -136,6 +136,7 @@ def _assess(**sections: Any) -> Assessment:
     """Assess an intake built from sections; ``patient`` fields merge into a default patient."""
     patient = {"id": "p1", "age": 40, "sex": "female", "minutes_per_session": 30}
     patient.update(sections.pop("patient", {}))
+    sections.setdefault("red_flags", [])  # screened, none positive, unless the test says so
     return assess(Intake.model_validate({"patient": patient, **sections}))
 
 

@@ -134,15 +134,13 @@ def test_merge_one_sensor_exports(tmp_path: Path, capsys: pytest.CaptureFixture[
     np.testing.assert_allclose(back.sensors["sacrum"].gyr[0], [1.0, 0.0, -np.pi])
 
 
-def test_xsens_non_numbers_reach_the_row_check(tmp_path: Path) -> None:
+def test_xsens_non_numbers_are_named_by_the_line_of_the_export(tmp_path: Path) -> None:
     path = _xsens(tmp_path, [1000 + 8333 * i for i in range(6)])
     text = path.read_text(encoding="utf-8").replace("3,25999,0,0,0,9.81", "3,25999,0,0,0,oops")
     path.write_text(text, encoding="utf-8")
-    from spinecoach.sensors.validation import RecordingValidator
-
-    rec = read_xsens_dot(path)
-    with pytest.raises(SensorDataError, match=r"row 4 column lumbar_acc_x: nan is not a finite"):
-        RecordingValidator(120.0).check(rec)
+    # the header is line 6 of the file, so packet 3 is line 10
+    with pytest.raises(SensorDataError, match=r"dot\.csv line 10 column Acc_X: empty or not a"):
+        read_xsens_dot(path)
 
 
 def test_csv_is_read_as_pandas_reads_it(tmp_path: Path, forward_bends: SyntheticRecording) -> None:
@@ -181,3 +179,21 @@ def test_a_bad_value_late_in_a_csv_is_named_by_row_and_column(
         SensorDataError, match=r"row 2500 column sacrum_gyr_y: 'abc' is not a number"
     ):
         list(blocks)
+
+
+@pytest.mark.parametrize(
+    ("times", "cut", "match"),
+    [
+        ([1000, 9333, 17666, 17666, 26000], False, r"line 10: SampleTimeFine repeats line 9"),
+        ([1000, 9333, 17666, 9333, 26000], False, r"line 10: SampleTimeFine goes back from line 9"),
+        ([1000, 9333, 17666, 26000, 34333], True, r"line 11: the last line is cut short"),
+    ],
+)
+def test_xsens_duplicated_reversed_and_truncated_rows_are_named(
+    tmp_path: Path, times: list[int], cut: bool, match: str
+) -> None:
+    path = _xsens(tmp_path, times)
+    if cut:
+        path.write_text(path.read_text(encoding="utf-8")[:-12], encoding="utf-8")
+    with pytest.raises(SensorDataError, match=match):
+        read_xsens_dot(path)

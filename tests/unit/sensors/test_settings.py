@@ -18,10 +18,28 @@ def test_defaults_are_the_documented_policy() -> None:
     assert (DEFAULT_SETTINGS.min_rate_hz, DEFAULT_SETTINGS.max_rate_hz) == (25.0, 1000.0)
 
 
-def test_mapping_overrides_and_converts() -> None:
-    s = SensorSettings.from_mapping({"zone_edges_deg": [15, 30, 50], "sustained_min_s": "45"})
+def test_mapping_overrides_and_converts_lists_and_whole_numbers() -> None:
+    s = SensorSettings.from_mapping({"zone_edges_deg": [15, 30, 50], "sustained_min_s": 45})
     assert s.zone_edges_deg == (15.0, 30.0, 50.0)
     assert s.sustained_min_s == 45.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        ({"sustained_min_s": "45"}, r"field 'sustained_min_s': Input should be a valid number"),
+        ({"sustained_min_s": True}, r"field 'sustained_min_s': Input should be a valid number"),
+        ({"sustained_min_s": -5}, r"setting 'sustained_min_s': -5 must be above 0"),
+        ({"sustained_min_s": float("nan")}, r"setting 'sustained_min_s'|'sustained_min_s'"),
+        ({"lift_trunk_deg": 1000}, r"setting 'lift_trunk_deg': 1000 deg is beyond 180 deg"),
+        ({"sit_pelvic_tilt_deg": 8}, r"setting 'sit_pelvic_tilt_deg': 8 must be below 0"),
+        ({"split_gap_s": 1e9}, r"setting 'split_gap_s': 1e\+09 s is beyond 86400 s"),
+        ({"rep_min_s": 20}, r"setting 'rep_min_s' \(20\) must be below 'rep_max_s' \(15\)"),
+    ],
+)
+def test_settings_are_strict_and_range_checked(raw: dict[str, object], match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        SensorSettings.from_mapping(raw, where="clinic.yaml")
 
 
 @pytest.mark.parametrize(
