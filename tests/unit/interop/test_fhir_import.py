@@ -106,7 +106,7 @@ def test_bad_responses_name_the_item_at_fault(change: Any, message: str) -> None
 def test_too_many_skipped_sections_is_an_input_error() -> None:
     raw = _odi_example()
     raw["item"] = raw["item"][:7]
-    with pytest.raises(InputError, match="3 sections skipped"):
+    with pytest.raises(InputError, match="odi not scorable: 3 of 10 sections skipped"):
         import_questionnaire_response(raw)
 
 

@@ -300,7 +300,9 @@ def _score_values(key: str, scores: Scores) -> list[tuple[str, str, float | str]
     if key == "psfs" and psfs is not None:
         return [("", "psfs", psfs.mean)]
     if key == "fabq" and fabq is not None:
-        return [("/pa", "fabq_pa", fabq.physical_activity), ("/w", "fabq_w", fabq.work)]
+        subscales = [("/pa", "fabq_pa", fabq.physical_activity), ("/w", "fabq_w", fabq.work)]
+        # a subscale with a skipped item of its own is not scored: no Observation for it
+        return [(path, code, value) for path, code, value in subscales if value is not None]
     return []
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from spinecoach.clinical.assessment import Scores
+from spinecoach.clinical.assessment import NotScorable, Scores
 from spinecoach.clinical.fabq import score_fabq
 from spinecoach.clinical.nprs import score_nprs
 from spinecoach.clinical.odi import score_odi
@@ -207,13 +208,17 @@ def _score(
         return Scores(psfs=result), dict(result.activities)
     if key == "nprs":
         return Scores(nprs=score_nprs(answers[0])), {}
-    scorers = {
-        "start_back": lambda: Scores(start_back=score_start_back(answers)),
-        "odi": lambda: Scores(odi=score_odi(answers)),
-        "rmdq": lambda: Scores(rmdq=score_rmdq(answers)),
-        "fabq": lambda: Scores(fabq=score_fabq(answers)),
+    scorers: dict[str, Callable[[list[int | None]], object]] = {
+        "start_back": score_start_back,
+        "odi": score_odi,
+        "rmdq": score_rmdq,
+        "fabq": score_fabq,
     }
-    return scorers[key](), {}
+    scored = scorers[key](answers)
+    if isinstance(scored, NotScorable):
+        # too much is missing for a safe score: the response is refused, naming what is missing
+        raise InputError(f"{_WHERE}.item: {key} not scorable: {scored.reason}")
+    return Scores.model_validate({key: scored}), {}
 
 
 def import_questionnaire_response(raw: str | bytes | dict[str, Any]) -> ImportedResponse:
