@@ -59,9 +59,27 @@ class PatientProfile(_Doc):
     )
     conditioning: Conditioning = "moderate"
     equipment: list[Equipment] = Field(default_factory=list)
+    load_steps_kg: dict[Equipment, float] = Field(
+        default_factory=dict,
+        description="the smallest load step of the patient's own equipment, kg (e.g. pulley: "
+        "1.25 with add-on plates, dumbbells: 1); loads progress by it",
+    )
     minutes_per_session: int = Field(default=20, ge=5, le=120)
     sessions_per_week: int = Field(default=3, ge=1, le=14)
     goals: list[str] = Field(default_factory=list, description="what the patient wants to do again")
+
+    @field_validator("load_steps_kg", mode="after")
+    @classmethod
+    def _steps_of_own_equipment(
+        cls, steps: dict[Equipment, float], info: ValidationInfo
+    ) -> dict[Equipment, float]:
+        owned = set(info.data.get("equipment", []))
+        for equipment, step in steps.items():
+            if equipment not in owned:
+                raise ValueError(f"{equipment}: not in the patient's equipment")
+            if not 0 < step <= 50:
+                raise ValueError(f"{equipment}: {step:g} kg must be more than 0 and at most 50")
+        return steps
 
 
 class PsfsActivity(_Doc):

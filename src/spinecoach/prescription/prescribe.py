@@ -83,8 +83,10 @@ def prescribe(
         assessment, profile, added, anti_rotation_allowed=overrides.allow_anti_rotation
     )
     safety = program_safety(assessment, profile, ctx)
-    if overrides.load_steps_kg:
-        safety = safety.model_copy(update={"load_steps_kg": dict(overrides.load_steps_kg)})
+    # the intake gives the patient's own equipment steps; the clinician's overrides win
+    steps = {**profile.load_steps_kg, **overrides.load_steps_kg}
+    if steps:
+        safety = safety.model_copy(update={"load_steps_kg": steps})
     common = _Common(
         patient_id=profile.id,
         care_pathway=pathway,

@@ -246,3 +246,36 @@ def test_time_based_work_is_shortened_within_bounds_to_fit(
     assert 6 <= walk.dose.duration_min < 20
     assert "dose.budget_trimmed" in {r.rule for r in walk.reasons}
     assert program.total_minutes <= 10
+
+
+def test_the_intake_gives_the_equipment_load_step_and_overrides_win(
+    assess_intake: AssessFactory, small_catalogue: Catalogue
+) -> None:
+    patient = {"equipment": ["pulley", "dumbbells"], "load_steps_kg": {"pulley": 1.25}}
+    from_intake = _run(assess_intake, small_catalogue, questionnaires=PHASE_2, patient=patient)
+    assert from_intake.safety.load_steps_kg == {"pulley": 1.25}
+    both = _run(
+        assess_intake,
+        small_catalogue,
+        Overrides(load_steps_kg={"pulley": 0.5, "dumbbells": 1.0}),
+        questionnaires=PHASE_2,
+        patient=patient,
+    )
+    assert both.safety.load_steps_kg == {"pulley": 0.5, "dumbbells": 1.0}
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        ({"pulley": 0}, "pulley: 0 kg must be more than 0"),
+        ({"pulley": 80}, "pulley: 80 kg must be more than 0"),
+        ({"dumbbells": 1.0}, "dumbbells: not in the patient's equipment"),
+    ],
+)
+def test_a_load_step_outside_the_patients_equipment_or_range_is_refused(
+    assess_intake: AssessFactory, steps: dict[str, float], message: str
+) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match=message):
+        assess_intake(patient={"equipment": ["pulley"], "load_steps_kg": steps})
