@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import typer
 
-from spinecoach.cli import MAX_ERROR_CHARS, app, main
+from spinecoach.cli import MAX_ERROR_CHARS, _register_commands, app, main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DESK = EXAMPLES / "desk-worker.intake.json"
@@ -37,6 +37,8 @@ class Case:
     id: str
     argv: Callable[[dict[str, Path]], list[str]]
     names: str
+    env: tuple[tuple[str, str], ...] = ()
+    """Environment the command reads (the clinic's settings); ``{dir}`` is the test's folder."""
 
 
 def _desk(**change: Any) -> dict[str, Any]:
@@ -369,13 +371,93 @@ CASES: list[Case] = [
         cmd("sensors", "orient", s("rec"), "--as", "sacrum", "--out", out("q.csv")),
         "--as applies to vendor files",
     ),
+    # --- cohorts, reports and FHIR ----------------------------------------------------------
+    Case("batch of a missing folder", cmd("batch", out("none"), "--out", out("f.parquet")), "DIR"),
+    Case("batch --out .txt", cmd("batch", s("dir"), "--out", out("f.txt")), "--out"),
+    Case(
+        "report of a missing program",
+        cmd(
+            "report",
+            "--intake",
+            str(DESK),
+            "--program",
+            out("none.json"),
+            "--kind",
+            "progress",
+            "--out",
+            out("r.pdf"),
+        ),
+        "none.json: file not found",
+    ),
+    Case(
+        "export fhir --type bogus",
+        cmd(
+            "export",
+            "fhir",
+            "--intake",
+            str(DESK),
+            "--program",
+            str(EXAMPLES / "desk-worker.program.json"),
+            "--type",
+            "bogus",
+            "--out",
+            out("b.json"),
+        ),
+        "--type",
+    ),
+    Case("import fhir of an intake", cmd("import", "fhir", str(DESK)), "resourceType"),
+    # --- live sensors -----------------------------------------------------------------------
+    Case(
+        "live serve without a token file",
+        cmd("live", "serve", "--data-dir", out("live"), "--token-file", out("none.json")),
+        "token file not found",
+    ),
+    Case(
+        "live pair with a bad patient id",
+        cmd("live", "pair", "--token-file", out("t.json"), "--patient", "a b!", "--device", "d1"),
+        "--patient 'a b!'",
+    ),
+    Case(
+        "live revoke without a token file",
+        cmd("live", "revoke", "--token-file", out("none.json"), "--device", "d1"),
+        "token file not found",
+    ),
+    Case(
+        "simulate device of a missing recording",
+        cmd("simulate", "device", out("none.csv"), "--url", "ws://127.0.0.1:9/x", "--token", "t"),
+        "none.csv: file not found",
+    ),
+    # --- the clinic service -----------------------------------------------------------------
+    Case(
+        "db upgrade of an unknown database",
+        cmd("db", "upgrade"),
+        "not a supported database",
+        env=(("SPINECOACH_DATABASE_URL", "bogus://x"),),
+    ),
+    Case("seed-demo --patients 0", cmd("seed-demo", "--patients", "0"), "--patients"),
+    Case("backup over a folder", cmd("backup", s("dir")), "already exists"),
+    Case("restore of no backup", cmd("restore", out("none")), "not a spinecoach backup"),
+    Case("serve --port 99999", cmd("serve", "--port", "99999"), "--port"),
+    Case("users create --role wizard", cmd("users", "create", "--role", "wizard", "bob"), "--role"),
+    Case("users list --role wizard", cmd("users", "list", "--role", "wizard"), "--role"),
+    Case(
+        "users assign of nobody",
+        cmd("users", "assign", "nobody", "nopatient"),
+        "user 'nobody' not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic"),),
+    ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_is_one_line_naming_the_fault_exit_2(
-    case: Case, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    case: Case,
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    for name, value in case.env:
+        monkeypatch.setenv(name, value.format(dir=files["dir"]))
     code = main(case.argv(files))
     out_text, err = capsys.readouterr()
     assert code == 2, err
@@ -400,6 +482,7 @@ def _command_paths(group: Any, prefix: tuple[str, ...] = ()) -> set[tuple[str, .
 
 
 def test_the_table_covers_every_command(files: dict[str, Path]) -> None:
+    _register_commands([])  # every command module, as `spinecoach --help` loads them
     commands = _command_paths(typer.main.get_command(app))
     covered = {
         tuple(a for a in c.argv(files) if not a.startswith("-"))[: len(p)]

@@ -12,12 +12,13 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from spinecoach.errors import InputError
+from spinecoach.errors import InputError, shorten
 
 __all__ = [
     "SCOPES",
@@ -144,8 +145,15 @@ def _write(path: Path, entries: list[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
+_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+"""Patient and device ids as the record and the intake spell them."""
+
+
 def add_token(path: Path, patient_id: str, device_id: str, scopes: tuple[str, ...] = SCOPES) -> str:
     """Pair a device: a new random token for it (returned once), its hash kept in ``path``."""
+    for option, value in (("--patient", patient_id), ("--device", device_id)):
+        if not _ID.fullmatch(value):
+            raise InputError(f"{option} {shorten(value)!r}: 1-64 letters, digits, '.', '-' or '_'")
     entries = _read(path) if path.exists() else []
     if any(e["device"] == device_id for e in entries):
         raise InputError(f"--device {device_id}: already paired; revoke it first")
