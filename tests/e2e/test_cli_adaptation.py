@@ -198,8 +198,13 @@ def test_simulate_course_writes_the_whole_course(
     )
     assert code == 0
     written = json.loads(out_file.read_text())
-    assert written == json.loads(out)
     assert len(written["log"]) == 4
+    # stdout says what was written, not the document again
+    assert json.loads(out) == {
+        "patient_id": written["intake"]["patient"]["id"],
+        "weeks": 4,
+        "out": str(out_file),
+    }
     intake = str(examples_dir / "desk-worker.intake.json")
     code, out, _ = run(capsys, "simulate", "course", "--weeks", "2", "--intake", intake, "--text")
     assert code == 0
@@ -210,6 +215,17 @@ def test_simulate_course_rejects_bad_weeks(capsys: pytest.CaptureFixture[str]) -
     code, _, err = run(capsys, "simulate", "course", "--weeks", "0")
     assert code == 2
     assert "--weeks 0 is out of range" in err
+
+
+@pytest.mark.parametrize("command", [["simulate", "course"], ["seed-demo"]])
+def test_a_negative_seed_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    code, _, err = run(capsys, *command, "--seed", "-1")
+    assert code == 2
+    assert err.startswith("error: ")
+    assert "--seed" in err
+    assert err.count("\n") == 1
 
 
 def test_example_session_logs_match_the_prescribed_program(

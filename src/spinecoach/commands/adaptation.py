@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
     @simulate_app.command(name="course")
     def course_command(
         weeks: Annotated[int, typer.Option("--weeks", help="length of the course in weeks")] = 12,
-        seed: Annotated[int, typer.Option("--seed", help="random seed of the patient")] = 0,
+        seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the patient")] = 0,
         intake: Annotated[
             Path | None, typer.Option("--intake", help="intake file instead of a random patient")
         ] = None,
@@ -117,5 +117,10 @@ def register(app: typer.Typer) -> None:
         given = load_document(intake, Intake) if intake else None
         course = run_course(given, weeks=weeks, seed=seed, pain_profile=profile)
         if out is not None:
+            # the document goes to the file; stdout only says what was written, as for
+            # `simulate recording --out`
             write_text_output(out, dump_json(course) + "\n", "--out")
+            summary = {"patient_id": course.intake.patient.id, "weeks": weeks, "out": str(out)}
+            emit(summary, lambda: f"{weeks}-week course -> {out}", json_flag)
+            return
         emit(course, lambda: render_course(course), json_flag)

@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
             int, typer.Option("--patients", min=1, max=1000, help="demo patients")
         ] = 24,
         weeks: Annotated[int, typer.Option("--weeks", min=1, max=52, help="weeks per course")] = 12,
-        seed: Annotated[int, typer.Option("--seed", help="random seed of the courses")] = 0,
+        seed: Annotated[int, typer.Option("--seed", min=0, help="random seed of the courses")] = 0,
         workers: Annotated[
             int | None, typer.Option("--workers", min=1, help="processes for the recordings")
         ] = None,
