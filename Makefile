@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test check fmt bench clean setup postgres
+.PHONY: run test check fmt bench clean setup postgres report-tools
 
 setup: $(STAMP)
 
@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 run: $(STAMP)
 	$(RUN)/spinecoach demo
 
-test: $(STAMP) postgres
+test: $(STAMP) postgres report-tools
 	$(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 # The clinic tests use the PostgreSQL server on 127.0.0.1:5432: start it when it is installed
@@ -33,6 +33,24 @@ postgres:
 		for v in $$(ls /etc/postgresql); do \
 			pg_ctlcluster --skip-systemctl-redirect $$v main start || echo "PostgreSQL $$v did not start; its tests will skip"; \
 		done; \
+	fi
+
+# PDF reports: WeasyPrint needs pango (and a font); the report tests turn PDFs into PNG pages
+# with pdftoppm. Installed from Debian when missing and we are root; otherwise the PDF tests skip.
+report-tools:
+	@missing=""; \
+	ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0 ' || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; \
+	ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0 ' || missing="$$missing libharfbuzz-subset0"; \
+	command -v fc-list >/dev/null 2>&1 && [ -n "$$(fc-list 2>/dev/null | head -1)" ] || missing="$$missing fonts-dejavu-core fontconfig"; \
+	command -v pdftoppm >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing from Debian:$$missing"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null) \
+	      || echo "could not install$$missing: the PDF report tests will skip"; \
+	  else \
+	    echo "missing$$missing (needs root and apt-get): the PDF report tests will skip"; \
+	  fi; \
 	fi
 
 check: $(STAMP)

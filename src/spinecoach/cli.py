@@ -37,6 +37,7 @@ _COMMAND_MODULES = (
     "spinecoach.commands.adaptation",
     "spinecoach.commands.sensors",
     "spinecoach.commands.outcomes",
+    "spinecoach.commands.interop",
     "spinecoach.commands.demo",
     "spinecoach.commands.clinic",
     "spinecoach.commands.serve",
