@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test check fmt bench clean setup postgres report-tools
+.PHONY: run test check fmt bench clean setup postgres report-tools chromium
 
 setup: $(STAMP)
 
@@ -20,10 +20,26 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $(STAMP)
 
+# The demo clinic: created on the first run (logins printed once), then served at
+# http://127.0.0.1:8000/ until Ctrl-C. The demo asks no second factor (SPINECOACH_TOTP_REQUIRED_FOR).
 run: $(STAMP)
-	$(RUN)/spinecoach demo
+	SPINECOACH_TOTP_REQUIRED_FOR='[]' $(RUN)/python -m spinecoach.web.demo
+	SPINECOACH_TOTP_REQUIRED_FOR='[]' exec $(RUN)/spinecoach serve
 
-test: $(STAMP) postgres report-tools
+# The browser tests drive Debian's Chromium: installed when missing and we are root; otherwise
+# they skip and say why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium from Debian"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null) \
+	      || echo "could not install chromium: the browser tests will skip"; \
+	  else \
+	    echo "no /usr/bin/chromium (needs root and apt-get): the browser tests will skip"; \
+	  fi; \
+	fi
+
+test: $(STAMP) postgres report-tools chromium
 	$(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 # The clinic tests use the PostgreSQL server on 127.0.0.1:5432: start it when it is installed
