@@ -90,7 +90,9 @@ def _session(program: Any, day: dt.date, before: int, after: int) -> dict[str, A
         "date": day.isoformat(),
         "pain_before": before,
         "pain_after": after,
-        "exercises": [{"id": e.id, "sets": e.dose.sets, "completed": True} for e in program.exercises],
+        "exercises": [
+            {"id": e.id, "sets": e.dose.sets, "completed": True} for e in program.exercises
+        ],
     }
 
 
@@ -112,14 +114,10 @@ def build_clinic(engine: Any) -> tuple[dict[str, str], dict[str, Actor]]:
         clinician_of[role] = clinician
         _user(engine, f"patient-{role}", [Role.PATIENT], patient_id=pid)
         if role == "flare":
-            sessions.log_session(
-                UnitOfWork(engine), clinician, pid, _session(program, today, 3, 8)
-            )
+            sessions.log_session(UnitOfWork(engine), clinician, pid, _session(program, today, 3, 8))
             programs.propose_next_version(UnitOfWork(engine), clinician, pid)
         if role == "checkin":
-            sessions.log_session(
-                UnitOfWork(engine), clinician, pid, _session(program, today, 2, 2)
-            )
+            sessions.log_session(UnitOfWork(engine), clinician, pid, _session(program, today, 2, 2))
     return ids, clinician_of
 
 
@@ -187,8 +185,8 @@ def _log_in(page: Any, username: str) -> None:
     page.goto("/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 def _screenshot(page: Any, name: str) -> None:

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.slow
 
 
 def _row_names(page: Any) -> list[str]:
-    return [name.strip() for name in page.locator("tr.patient-row td:first-child a").all_inner_texts()]
+    return [
+        name.strip() for name in page.locator("tr.patient-row td:first-child a").all_inner_texts()
+    ]
 
 
 def test_login_page_security_headers(new_page: Any, clinic: Any) -> None:
@@ -138,7 +140,9 @@ def test_bad_values_are_shown_beside_the_field_and_nothing_is_saved(
     new_page: Any, clinic: Any, log_in: Any, screenshot: Any
 ) -> None:
     pid = clinic.ids["form"]
-    before = len(sessions.list_sessions(UnitOfWork(clinic.engine), clinic.clinician_of["form"], pid))
+    before = len(
+        sessions.list_sessions(UnitOfWork(clinic.engine), clinic.clinician_of["form"], pid)
+    )
     page = new_page()
     log_in(page, "patient-form")
     page.fill("#pain_before", "14")
@@ -151,6 +155,7 @@ def test_bad_values_are_shown_beside_the_field_and_nothing_is_saved(
     assert page.locator("#pain_before").input_value() == "14"  # what was typed is kept
     after = len(sessions.list_sessions(UnitOfWork(clinic.engine), clinic.clinician_of["form"], pid))
     assert after == before
+    page.locator("#pain_before").scroll_into_view_if_needed()
     screenshot(page, "form-errors")
 
 
