@@ -60,6 +60,7 @@ def test_clinician_sees_flare_first_opens_diff_and_approves(
     page.locator("table a", has_text="Version 2").click()
     assert page.locator("#version-status").inner_text() == "proposed"
     assert page.locator("table.diff-table tbody tr").count() >= 1
+    screenshot(page, "version-diff")
     page.fill("#note", "Reviewed the flare-up; lower dose agreed.")
     page.click("button[value=approve]")
     page.wait_for_load_state()
