@@ -152,23 +152,53 @@ def _series(summary: OutcomeSummary) -> dict[str, list[tuple[Any, float]]]:
     return {k: [(p.date, p.value) for p in v] for k, v in summary.series.items()}
 
 
+Series = tuple[tuple[Any, float], ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _chart(kind: str, series: tuple[tuple[str, Series], ...]) -> str:
+    """One chart as a data image; drawing is pure, so a record that did not change is not
+    drawn again (vl-convert takes about 0.1 s a chart)."""
+    data = dict(series)
+    if kind == "endurance":
+        svg = charts.endurance_chart(data)
+    elif kind == "rom":
+        svg = charts.rom_chart(data)
+    elif kind == "sway":
+        svg = charts.sway_chart(data["sway"])
+    else:
+        svg = charts.prom_chart(kind, data[kind])
+    return data_uri(svg)
+
+
+def _frozen(
+    series: dict[str, list[tuple[Any, float]]], keys: tuple[str, ...]
+) -> tuple[tuple[str, Series], ...]:
+    return tuple((k, tuple(series[k])) for k in keys if k in series)
+
+
 def outcome_charts(summary: OutcomeSummary | None, *, plain: bool = False) -> list[ChartView]:
-    """PROMs over time with the MCID band, endurance, ROM and sway (from the chart module)."""
+    """PROMs over time with the MCID band, endurance, ROM and sway (from the chart module);
+    a measure is drawn once it has been measured twice."""
     if summary is None:
         return []
-    series = _series(summary)
+    series = {k: v for k, v in _series(summary).items() if len(v) > 1}
     found = []
     for measure in ("nprs", "odi", "rmdq", "psfs"):
-        if len(series.get(measure, ())) > 1:
+        if measure in series:
             title = f"Your {_WORDS[measure]}" if plain else charts.PROM_SCALES[measure][0]
-            found.append(ChartView(title, data_uri(charts.prom_chart(measure, series[measure]))))
-    if any(k.endswith("_s") and k in series for k in ("flexor_s", "extensor_s")):
+            found.append(ChartView(title, _chart(measure, _frozen(series, (measure,)))))
+    endurance = _frozen(
+        series, ("flexor_s", "extensor_s", "side_bridge_right_s", "side_bridge_left_s")
+    )
+    if endurance:
         title = "How long you can hold" if plain else "Trunk endurance"
-        found.append(ChartView(title, data_uri(charts.endurance_chart(series))))
-    if not plain and any(k in series for k in ("flexion_rom_deg", "extension_rom_deg")):
-        found.append(ChartView("Lumbar range of motion", data_uri(charts.rom_chart(series))))
-    if not plain and len(series.get("sway", ())) > 1:
-        found.append(ChartView("Standing sway", data_uri(charts.sway_chart(series["sway"]))))
+        found.append(ChartView(title, _chart("endurance", endurance)))
+    rom = _frozen(series, ("flexion_rom_deg", "extension_rom_deg"))
+    if not plain and rom:
+        found.append(ChartView("Lumbar range of motion", _chart("rom", rom)))
+    if not plain and "sway" in series:
+        found.append(ChartView("Standing sway", _chart("sway", _frozen(series, ("sway",)))))
     return found
 
 
