@@ -72,7 +72,10 @@ def register(app: typer.Typer) -> None:
             threading.Thread(
                 target=_review_loop, args=(engine, review_every, stop), daemon=True
             ).start()
-        typer.echo(f"spinecoach on http://{host}:{port}/ (API under /api; {_safe_url(settings.url)})", err=True)
+        typer.echo(
+            f"spinecoach on http://{host}:{port}/ (API under /api; {_safe_url(settings.url)})",
+            err=True,
+        )
         try:
             # The access log stays off by default: request paths carry record ids.
             uvicorn.run(

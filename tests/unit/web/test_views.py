@@ -44,8 +44,12 @@ def test_cards_carry_picture_steps_dose_and_why() -> None:
     cards = views.exercise_cards(_program())
     assert cards
     for card in cards:
-        assert card.picture is not None and card.picture.startswith("data:image/svg+xml;base64,")
-        assert card.steps and card.dose and card.why and card.reasons
+        assert card.picture is not None
+        assert card.picture.startswith("data:image/svg+xml;base64,")
+        assert card.steps
+        assert card.dose
+        assert card.why
+        assert card.reasons
 
 
 def _summary(points: int) -> OutcomeSummary:
