@@ -48,10 +48,10 @@ def register(app: typer.Typer) -> None:
         """Run the clinic service (pages at /, the API under /api); migrates the database first."""
         import uvicorn
 
-        from spinecoach.web.app import create_web_app
         from spinecoach.commands.clinic import _migrated_engine, _safe_url, _settings
         from spinecoach.services import accounts, recordings
         from spinecoach.store.unit_of_work import UnitOfWork
+        from spinecoach.web.app import create_web_app
 
         settings = _settings()
         engine = _migrated_engine(settings)
