@@ -39,9 +39,10 @@ LOGIN_CSRF_COOKIE = "spinecoach_login_csrf"
 
 PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-"""Our own scripts and styles only (no inline script or style); pictures may be data URIs."""
+"""Our own scripts and styles only (no inline script or style); pictures may be data URIs;
+the upload progress bar posts to this server only."""
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),

@@ -180,3 +180,49 @@ def test_progress_in_plain_words(new_page: Any, clinic: Any, log_in: Any) -> Non
     assert "My progress" in text
     for jargon in ("stratum", "startback", "rule"):
         assert jargon not in text.lower()
+
+
+def test_clinician_uploads_a_recording_with_a_progress_bar(
+    new_page: Any, clinic: Any, log_in: Any, tmp_path: Any
+) -> None:
+    from spinecoach.sensors.files import write_recording
+    from spinecoach.services import recordings
+    from spinecoach.simulate.recording import simulate_recording
+
+    path = tmp_path / "day.csv"
+    write_recording(simulate_recording("day", seconds=120.0, seed=3).recording, path)
+    page = new_page()
+    log_in(page, "clinician-b")
+    page.goto(f"/clinic/patients/{clinic.ids['form']}")
+    page.set_input_files("#file", str(path))
+    page.select_option("#kind", "day")
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.click("text=Upload")
+    try:
+        page.wait_for_selector("#uploaded")
+    except Exception:
+        raise AssertionError(
+            (messages, page.url, page.locator("#recordings").inner_html()[:3000])
+        ) from None
+    assert page.locator("#upload-progress").count() == 1
+    rows = page.locator("tr.recording-row").all_inner_texts()
+    assert any("day.csv" in row for row in rows), rows
+    stored = recordings.list_recordings(
+        UnitOfWork(clinic.engine), clinic.clinician_of["form"], clinic.ids["form"]
+    )
+    assert [r.filename for r in stored] == ["day.csv"]
+
+
+def test_an_unreadable_upload_is_named_beside_the_file_field(
+    new_page: Any, clinic: Any, log_in: Any, tmp_path: Any
+) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    page = new_page()
+    log_in(page, "clinician-a")
+    page.goto(f"/clinic/patients/{clinic.ids['calm']}")
+    page.set_input_files("#file", str(path))
+    page.click("text=Upload")
+    page.wait_for_selector("#upload-error")
+    assert page.locator("#upload-error").inner_text()

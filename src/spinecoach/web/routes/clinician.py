@@ -9,7 +9,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from spinecoach.clinical.assessment import Assessment
-from spinecoach.services import alerts, intake, outcomes, patients, programs, sessions
+from spinecoach.services import (
+    alerts,
+    intake,
+    outcomes,
+    patients,
+    programs,
+    recordings,
+    sessions,
+)
 from spinecoach.services.actors import Role
 from spinecoach.services.errors import Conflict, Forbidden
 from spinecoach.sessions.model import Session
@@ -127,6 +135,7 @@ def _session_rows(records: list[Any]) -> list[dict[str, Any]]:
         s = Session.model_validate(record.document)
         rows.append(
             {
+                "id": record.id,
                 "date": s.date,
                 "pain": f"{s.pain_before} → {s.pain_after}",
                 "morning": "" if s.next_morning_pain is None else str(s.next_morning_pain),
@@ -139,8 +148,15 @@ def _session_rows(records: list[Any]) -> list[dict[str, Any]]:
 
 
 @router.get("/patients/{patient_id}")
-def patient_page(request: Request, patient_id: str) -> Response:
-    """A patient's record: alerts, assessment, program in use, versions, sessions, charts."""
+def patient_page(
+    request: Request,
+    patient_id: str,
+    uploaded: int = 0,
+    upload_message: str = "",
+    status_code: int = 200,
+) -> Response:
+    """A patient's record: alerts, assessment, program in use, versions, sessions, charts,
+    recordings (with the upload form)."""
     who = _clinician(request)
     patient = patients.get_patient(_uow(request), who.actor, patient_id)
     versions = programs.list_versions(_uow(request), who.actor, patient_id)
@@ -149,7 +165,11 @@ def patient_page(request: Request, patient_id: str) -> Response:
     return page(
         request,
         "clinician/patient.html",
+        status_code=status_code,
         viewer=who,
+        recordings=recordings.list_recordings(_uow(request), who.actor, patient_id),
+        upload_message=upload_message,
+        uploaded=bool(uploaded),
         patient=patient,
         alerts=alerts.list_alerts(_uow(request), who.actor, patient_id=patient_id),
         kinds=KIND_WORDS,

@@ -39,3 +39,33 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   }
 });
+// an upload shows its progress; without this file the form posts as usual
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    var bar = form.querySelector("progress");
+    form.addEventListener("submit", function (event) {
+      if (!window.XMLHttpRequest || !window.FormData) { return; }
+      event.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      bar.hidden = false;
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) {
+          bar.value = Math.round((100 * e.loaded) / e.total);
+          bar.textContent = bar.value + " %";
+        }
+      });
+      xhr.addEventListener("load", function () {
+        bar.value = 100;
+        if (xhr.status < 400 && xhr.responseURL) {
+          window.location.assign(xhr.responseURL + "#recordings");
+        } else {  // the page with the message beside the file field
+          document.open();
+          document.write(xhr.responseText);
+          document.close();
+        }
+      });
+      xhr.send(new FormData(form));
+    });
+  });
+});
