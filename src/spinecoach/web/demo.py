@@ -44,8 +44,10 @@ def prepare(host: str = "127.0.0.1", port: int = 8000) -> list[str]:
             if a.username.startswith("demo-")
         ]
         lines.append(
-            "demo logins: " + ", ".join(names) + " (passwords were shown when the demo was "
-            "created; set a new one with `spinecoach users`, or delete the data folder)"
+            "demo logins: "
+            + ", ".join(names)
+            + " (passwords were shown when the demo was created; delete the data folder to "
+            "create the demo again with new ones)"
         )
     lines.append("stop with Ctrl-C")
     return lines
