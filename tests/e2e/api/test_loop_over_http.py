@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import socket
 import threading
 import time
@@ -20,9 +19,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from tests.e2e.api.conftest import PASSWORD, Clinic, build_clinic
-
-from spinecoach.settings import ServiceSettings
+from tests.e2e.api.conftest import PASSWORD, Clinic
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 FIRST_DAY = dt.date.today() - dt.timedelta(days=15)
@@ -63,20 +60,12 @@ class LiveServer:
         self.thread.join(timeout=60)
 
 
-@pytest.fixture
-def live(tmp_path: Path, sqlite_template: tuple[Path, dict[str, str]]) -> Iterator[Any]:
-    template, ids = sqlite_template
-    shutil.copyfile(template, tmp_path / "clinic.db")
-    settings = ServiceSettings(
-        data_dir=tmp_path / "data",
-        database_url=f"sqlite:///{tmp_path / 'clinic.db'}",
-        workers=1,
-        totp_required_for=frozenset(),
-    )
-    clinic = build_clinic(settings, dict(ids))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def live(request: pytest.FixtureRequest, clinic_factory: Any) -> Iterator[Any]:
+    """The clinic served by uvicorn, on SQLite and on PostgreSQL."""
+    clinic = clinic_factory(request.param)
     with LiveServer(clinic) as server:
         yield clinic, server
-    clinic.engine.dispose()
 
 
 def _login(base: str, username: str) -> httpx.Client:

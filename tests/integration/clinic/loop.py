@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
+from spinecoach.clinical import Intake, assess
+from spinecoach.exercises import load_catalogue
+from spinecoach.prescription import prescribe
+from spinecoach.prescription.program import Program
 from spinecoach.services import intake as intake_service
 from spinecoach.services import patients, programs
 from spinecoach.services.actors import Actor
@@ -21,8 +26,36 @@ def example(name: str) -> dict[str, Any]:
     return dict(json.loads((EXAMPLES / name).read_text(encoding="utf-8")))
 
 
+@functools.cache
+def _first_program() -> Program:
+    """What ``submit_intake`` proposes for the desk-worker intake (the same pure functions)."""
+    intake = Intake.model_validate(example("desk-worker.intake.json"))
+    assessment = assess(intake)
+    return prescribe(assessment, assessment.patient, load_catalogue())
+
+
 def sessions_of(name: str = "desk-worker.sessions.json") -> list[dict[str, Any]]:
-    return list(example(name)["sessions"])
+    """The example's sessions (dates, pain, effort) doing every exercise of the first program
+    in full, so they stay valid whatever the prescription rules choose."""
+    done = [
+        {
+            "id": e.id,
+            "sets": e.dose.sets,
+            "reps": e.dose.reps,
+            "hold_s": e.dose.hold_s,
+            "load_kg": e.dose.load_kg,
+            "duration_min": e.dose.duration_min,
+            "completed": True,
+            "rpe": 3,
+        }
+        for e in _first_program().exercises
+    ]
+    return [{**s, "exercises": [dict(d) for d in done]} for s in example(name)["sessions"]]
+
+
+def exercise_id() -> str:
+    """An exercise of the first program (for recordings)."""
+    return _first_program().exercises[0].id
 
 
 def on_program(

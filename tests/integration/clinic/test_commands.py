@@ -17,7 +17,7 @@ from spinecoach.settings import ServiceSettings
 from spinecoach.store.engine import make_engine
 from spinecoach.store.unit_of_work import UnitOfWork
 
-from .loop import START, on_program, sessions_of
+from .loop import START, exercise_id, on_program, sessions_of
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object], str]:
@@ -87,7 +87,7 @@ def test_backup_and_restore_round_trip_with_checksums(
     raw = b"t,lumbar_acc_x\n0,1\n"
     recordings.upload_recording(
         uow, clinician, settings, patient_id, raw, filename="a.csv",
-        session_id=s.id, exercise_id="bird_dog", now=START,
+        session_id=s.id, exercise_id=exercise_id(), now=START,
     )  # fmt: skip
     out = tmp_path / "backup-1"
     code, _, err = _run(["backup", str(out)], capsys)

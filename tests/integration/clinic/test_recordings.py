@@ -18,7 +18,7 @@ from spinecoach.sessions import Session
 from spinecoach.settings import ServiceSettings
 from spinecoach.store.unit_of_work import UnitOfWork
 
-from .loop import START, on_program, sessions_of
+from .loop import START, exercise_id, on_program, sessions_of
 
 LATER = START + dt.timedelta(days=2)
 
@@ -55,7 +55,7 @@ def test_exercise_recording_fills_the_session_exercise(
     patient_id, session_id = _session(uow, clinician)
     stored = recordings.upload_recording(
         uow, clinician, settings, patient_id, io.BytesIO(bird_dog_csv),
-        filename="bird-dog.csv", session_id=session_id, exercise_id="bird_dog",
+        filename="bird-dog.csv", session_id=session_id, exercise_id=exercise_id(),
         sha256=hashlib.sha256(bird_dog_csv).hexdigest(), now=LATER,
     )  # fmt: skip
     assert stored.status == "stored"
@@ -69,7 +69,7 @@ def test_exercise_recording_fills_the_session_exercise(
     assert metrics.quality is not None
     assert metrics.quality < 0.7  # the wobbly hold scores below the progression threshold
     session = Session.model_validate(sessions.get_session(uow, clinician, session_id).document)
-    bird_dog = next(e for e in session.exercises if e.id == "bird_dog")
+    bird_dog = next(e for e in session.exercises if e.id == exercise_id())
     assert bird_dog.sensor == metrics.sensor_metrics()
     # idempotent: a second run leaves it; a forced re-run gives the same result
     again = recordings.process_recording(uow, settings, stored.id, now=LATER)
@@ -108,7 +108,7 @@ def test_unreadable_recording_fails_with_its_reason_and_keeps_the_upload(
     junk = b"t,lumbar_acc_x\n0,1\n"
     stored = recordings.upload_recording(
         uow, clinician, settings, patient_id, junk, filename="junk.csv",
-        session_id=session_id, exercise_id="bird_dog", now=LATER,
+        session_id=session_id, exercise_id=exercise_id(), now=LATER,
     )  # fmt: skip
     failed = recordings.process_recording(uow, settings, stored.id, now=LATER)
     assert failed.status == "failed"
@@ -124,7 +124,7 @@ def test_upload_checks_checksum_size_and_target(
 ) -> None:
     small = ServiceSettings(data_dir=tmp_path, database_url=database_url, upload_limit_bytes=1000)
     patient_id, session_id = _session(uow, clinician)
-    args = {"filename": "b.csv", "session_id": session_id, "exercise_id": "bird_dog"}
+    args = {"filename": "b.csv", "session_id": session_id, "exercise_id": exercise_id()}
     with pytest.raises(InputError, match="sha256"):
         recordings.upload_recording(
             uow,
@@ -149,7 +149,7 @@ def test_upload_checks_checksum_size_and_target(
     with pytest.raises(NotFound):
         recordings.upload_recording(
             uow, clinician, small, patient_id, b"abc",
-            filename="b.csv", session_id="nope", exercise_id="bird_dog",
+            filename="b.csv", session_id="nope", exercise_id=exercise_id(),
         )  # fmt: skip
     leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert leftovers == []  # nothing half-written is left in the recordings folder
@@ -166,7 +166,7 @@ def test_processing_through_the_executor(
     patient_id, session_id = _session(uow, clinician)
     stored = recordings.upload_recording(
         uow, clinician, settings, patient_id, bird_dog_csv, filename="bd.csv",
-        session_id=session_id, exercise_id="bird_dog", now=LATER,
+        session_id=session_id, exercise_id=exercise_id(), now=LATER,
     )  # fmt: skip
     with make_executor(workers=1) as pool:
         futures = recordings.submit_processing(pool, settings, [stored.id])
