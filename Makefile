@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test check fmt bench clean setup bytecode report-tools postgres
+.PHONY: run test check fmt bench clean setup bytecode report-tools postgres chromium
 
 setup: $(STAMP)
 
@@ -26,10 +26,26 @@ $(STAMP): pyproject.toml uv.lock Makefile | $(UV)
 bytecode: $(STAMP)
 	@$(RUN)/python -m compileall -q src
 
+# The demo clinic: created on the first run (logins printed once), then served at
+# http://127.0.0.1:8000/ until Ctrl-C. The demo asks no second factor (SPINECOACH_TOTP_REQUIRED_FOR).
 run: bytecode
-	$(RUN)/spinecoach demo
+	SPINECOACH_TOTP_REQUIRED_FOR='[]' $(RUN)/python -m spinecoach.web.demo
+	SPINECOACH_TOTP_REQUIRED_FOR='[]' exec $(RUN)/spinecoach serve
 
-test: bytecode postgres report-tools
+# The browser tests drive Debian's Chromium: installed when missing and we are root; otherwise
+# they skip and say why.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium from Debian"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null) \
+	      || echo "could not install chromium: the browser tests will skip"; \
+	  else \
+	    echo "no /usr/bin/chromium (needs root and apt-get): the browser tests will skip"; \
+	  fi; \
+	fi
+
+test: bytecode postgres report-tools chromium
 	$(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q
 
 # PDF reports: WeasyPrint needs pango (and a font); the report tests turn PDFs into PNG pages

@@ -45,13 +45,13 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--access-log/--no-access-log", help="log each request line")
         ] = False,
     ) -> None:
-        """Run the clinic service (the API under /api); migrates the database first."""
+        """Run the clinic service (pages at /, the API under /api); migrates the database first."""
         import uvicorn
 
-        from spinecoach.api import create_app
         from spinecoach.commands.clinic import _migrated_engine, _safe_url, _settings
         from spinecoach.services import accounts, recordings
         from spinecoach.store.unit_of_work import UnitOfWork
+        from spinecoach.web.app import create_web_app
 
         settings = _settings()
         engine = _migrated_engine(settings)
@@ -72,11 +72,14 @@ def register(app: typer.Typer) -> None:
             threading.Thread(
                 target=_review_loop, args=(engine, review_every, stop), daemon=True
             ).start()
-        typer.echo(f"spinecoach on http://{host}:{port}/api ({_safe_url(settings.url)})", err=True)
+        typer.echo(
+            f"spinecoach on http://{host}:{port}/ (API under /api; {_safe_url(settings.url)})",
+            err=True,
+        )
         try:
             # The access log stays off by default: request paths carry record ids.
             uvicorn.run(
-                create_app(settings, engine=engine),
+                create_web_app(settings, engine=engine),
                 host=host,
                 port=port,
                 access_log=access_log,
