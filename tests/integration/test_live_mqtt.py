@@ -7,6 +7,7 @@ import contextlib
 import json
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import aiomqtt
@@ -76,7 +77,10 @@ def test_frames_over_mqtt_feed_the_same_sessions(tmp_path: Path) -> None:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    replies = asyncio.run(main())
+    # a loop of its own in a thread of its own: another test in this worker (the browser tests'
+    # Playwright) may keep an event loop running in the main thread
+    with ThreadPoolExecutor(1) as thread:
+        replies = thread.submit(asyncio.run, main()).result()
     kinds = [r["type"] for r in replies]
     assert kinds[0] == "refused"
     assert "token" in replies[0]["reason"]
