@@ -186,8 +186,8 @@ def rom_chart(series: Mapping[str, Points]) -> str:
     )
 
 
-def sway_chart(points: Points, unit: str = "") -> str:
-    """Standing sway over time (lower is steadier)."""
+def sway_chart(points: Points, unit: str = "deg RMS") -> str:
+    """Standing sway over time (lower is steadier); the timeline's sway is RMS in degrees."""
     if not points:
         raise InputError("chart: no sway values to draw")
     chart = (

@@ -120,6 +120,7 @@ def test_posture_zones_stack_four_zones_per_day() -> None:
 def test_sway_chart_has_its_title() -> None:
     root = _parse(charts.sway_chart([(D(2026, 1, 5), 0.21), (D(2026, 3, 30), 0.18)]))
     assert "Standing sway" in _texts(root, "role-title-text")
+    assert "Sway (deg RMS)" in _texts(root, "role-axis-title")
 
 
 def test_long_traces_are_downsampled_keeping_the_peaks() -> None:
