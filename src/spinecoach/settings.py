@@ -34,6 +34,12 @@ class ServiceSettings(BaseSettings):
         description="SQLAlchemy URL; default: sqlite file spinecoach.db in data_dir; PostgreSQL "
         "as postgresql+psycopg://user@host/db",
     )
+    clinic_name: str = Field(
+        default="spinecoach clinic",
+        min_length=1,
+        max_length=200,
+        description="the clinic's name, printed on reports and the FHIR Organization",
+    )
     approval_mode: ApprovalMode = Field(
         default="clinician_approves",
         description="the initial clinic setting for program versions (changeable per clinic)",

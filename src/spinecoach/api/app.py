@@ -35,6 +35,7 @@ ROUTERS = (
     "checkins",
     "recordings",
     "outcomes",
+    "fhir",
     "alerts",
     "catalogue",
     "audit",

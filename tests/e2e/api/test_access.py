@@ -29,6 +29,7 @@ from spinecoach.services.actors import SYSTEM, Role
 
 OK = "ok"
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+ODI_RESPONSE = Path(__file__).resolve().parents[2] / "unit/interop/data/odi-public-example.json"
 START = dt.datetime(2026, 1, 4, 18, 0, tzinfo=dt.UTC)
 
 ADMIN_ONLY = {"admin": (OK, OK), "clinician": (403, 403), "patient": (403, 403)}
@@ -88,6 +89,8 @@ TABLE: dict[tuple[str, str], dict[str, tuple[Any, Any]]] = {
     ("POST", "/api/recordings/{recording_id}/reprocess"): DECIDE,
     ("GET", "/api/patients/{patient_id}/outcomes"): READ,
     ("POST", "/api/patients/{patient_id}/outcomes"): DECIDE,
+    ("GET", "/api/fhir/Patient/{patient_id}/$everything"): READ,
+    ("POST", "/api/patients/{patient_id}/questionnaire-responses"): DECIDE,
     ("GET", "/api/alerts"): EVERYONE,
     ("POST", "/api/alerts/{alert_id}/resolve"): DECIDE,
     # catalogue, audit, settings
@@ -215,6 +218,9 @@ def _body(method: str, template: str) -> dict[str, Any]:
         },
         "/api/patients/{patient_id}/outcomes": {"json": {"date": "2026-01-20", "nprs": 3}},
         "/api/settings": {"json": {}},
+        "/api/patients/{patient_id}/questionnaire-responses": {
+            "json": json.loads(ODI_RESPONSE.read_text(encoding="utf-8"))
+        },
     }
     return bodies.get(template, {}) if method != "GET" else {}
 
