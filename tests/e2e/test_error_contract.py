@@ -25,6 +25,7 @@ from spinecoach.cli import MAX_ERROR_CHARS, _register_commands, app, main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DESK = EXAMPLES / "desk-worker.intake.json"
+ODI_RESPONSE = Path(__file__).resolve().parents[1] / "unit/interop/data/odi-public-example.json"
 SPINECOACH = Path(sys.executable).parent / "spinecoach"
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")  # a warning would reach stderr
@@ -406,6 +407,34 @@ CASES: list[Case] = [
         "--type",
     ),
     Case("import fhir of an intake", cmd("import", "fhir", str(DESK)), "resourceType"),
+    Case(
+        "export fhir of an unknown patient",
+        cmd("export", "fhir", "nopatient", "--out", out("p.json")),
+        "patient 'nopatient' not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic"),),
+    ),
+    Case(
+        "export fhir of a patient id and files",
+        cmd("export", "fhir", "nopatient", "--intake", str(DESK), "--out", out("p.json")),
+        "PATIENT 'nopatient'",
+    ),
+    Case(
+        "export fhir of neither id nor files",
+        cmd("export", "fhir", "--out", out("p.json")),
+        "--intake",
+    ),
+    Case(
+        "report of an unknown patient",
+        cmd("report", "nopatient", "--kind", "discharge", "--out", out("p.pdf")),
+        "patient 'nopatient' not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic"),),
+    ),
+    Case(
+        "import fhir into an unknown patient",
+        cmd("import", "fhir", str(ODI_RESPONSE), "--patient", "nopatient"),
+        "patient 'nopatient' not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic"),),
+    ),
     # --- live sensors -----------------------------------------------------------------------
     Case(
         "live serve without a token file",

@@ -1,8 +1,10 @@
 """`spinecoach report`, `export fhir`, `import fhir`: a patient's record as documents.
 
-For now these work on files: the intake, program version(s), session logs, timeline and sensor
-summaries are read into a :class:`~spinecoach.interop.PatientRecord`. The heavy libraries
-(WeasyPrint, Altair, fhir.resources) load only when a command runs.
+Two forms, decided by the arguments: with a PATIENT id the record is read from the clinic's
+database (``SPINECOACH_DATABASE_URL`` / ``SPINECOACH_DATA_DIR``, as ``spinecoach serve`` uses
+them), with ``--intake`` and ``--program`` files it is read from documents. ``import fhir FILE``
+scores a response; with ``--patient ID`` it also adds the score to that patient's record. The
+heavy libraries (WeasyPrint, Altair, fhir.resources) load only when a command runs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import datetime as dt
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import TypeAdapter, ValidationError
@@ -50,11 +52,19 @@ class BundleType(StrEnum):
     transaction = "transaction"
 
 
+PatientArgument = Annotated[
+    str | None,
+    typer.Argument(
+        help="a patient id in the clinic's database (or give --intake and --program files)",
+        show_default=False,
+    ),
+]
 IntakeOption = Annotated[
-    Path, typer.Option("--intake", help="intake document (JSON or YAML)", show_default=False)
+    Path | None,
+    typer.Option("--intake", help="intake document (JSON or YAML)", show_default=False),
 ]
 ProgramOption = Annotated[
-    list[Path],
+    list[Path] | None,
     typer.Option(
         "--program",
         help="program document; repeat for each version, oldest first (the last is in force)",
@@ -69,7 +79,15 @@ SensorsOption = Annotated[
     Path | None,
     typer.Option("--sensors", help="sensor summaries: a JSON list of days (see the README)"),
 ]
-ClinicOption = Annotated[str, typer.Option("--clinic", help="clinic name printed on documents")]
+ClinicOption = Annotated[
+    str | None,
+    typer.Option(
+        "--clinic",
+        help="clinic name printed on documents (default: SPINECOACH_CLINIC_NAME with a "
+        f"PATIENT id, else '{DEFAULT_CLINIC}')",
+        show_default=False,
+    ),
+]
 NameOption = Annotated[str | None, typer.Option("--name", help="the patient's name")]
 IntakeDateOption = Annotated[
     str | None,
@@ -149,11 +167,60 @@ def load_record(
     )
 
 
+def _file_record(
+    intake: Path | None,
+    program: list[Path] | None,
+    sessions: list[Path] | None,
+    timeline: Path | None,
+    sensors: Path | None,
+    *,
+    clinic: str | None,
+    name: str | None,
+    intake_date: str | None,
+    date: str | None,
+) -> PatientRecord:
+    """The file form: --intake and --program are required."""
+    if intake is None:
+        raise InputError("--intake: give a PATIENT id, or the --intake and --program files")
+    if not program:
+        raise InputError("--program: give a PATIENT id, or the --intake and --program files")
+    return load_record(
+        intake,
+        program,
+        sessions,
+        timeline,
+        sensors,
+        clinic=clinic or DEFAULT_CLINIC,
+        name=name,
+        intake_date=_date(intake_date, "--intake-date"),
+        as_of=_date(date, "--date"),
+    )
+
+
+def _only_patient(patient: str, files: dict[str, Any]) -> None:
+    """A PATIENT id reads the record from the database: the file options do not apply."""
+    given = [option for option, value in files.items() if value]
+    if given:
+        raise InputError(
+            f"PATIENT '{patient}': a patient id reads the clinic's database; "
+            f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for the file form "
+            "(give one or the other)"
+        )
+
+
+def _clinic_store() -> tuple[Any, Any]:
+    """The clinic's settings and a unit-of-work factory on its (migrated) database."""
+    from spinecoach.commands.clinic import _migrated_engine, _settings
+    from spinecoach.store.unit_of_work import UnitOfWork
+
+    settings = _settings()
+    engine = _migrated_engine(settings)
+    return settings, lambda: UnitOfWork(engine)
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
-        intake: IntakeOption,
-        program: ProgramOption,
         kind: Annotated[
             ReportKindChoice,
             typer.Option(
@@ -161,22 +228,57 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         out: OutOption,
+        patient: PatientArgument = None,
+        intake: IntakeOption = None,
+        program: ProgramOption = None,
         output: Annotated[
             ReportFormat, typer.Option("--format", help="pdf (WeasyPrint) or html")
         ] = ReportFormat.pdf,
         sessions: SessionsOption = None,
         timeline: TimelineOption = None,
         sensors: SensorsOption = None,
-        clinic: ClinicOption = DEFAULT_CLINIC,
+        clinic: ClinicOption = None,
         name: NameOption = None,
         intake_date: IntakeDateOption = None,
         date: DateOption = None,
     ) -> None:
-        """Write a progress report, discharge summary or handout (PDF or HTML) from files."""
+        """Write a progress report, discharge summary or handout (PDF or HTML) of a patient in
+        the clinic's database (PATIENT) or from document files."""
+        if patient is not None:
+            from spinecoach.services.patient_record import OPERATOR, patient_report
+
+            _only_patient(
+                patient,
+                {
+                    "--intake": intake,
+                    "--program": program,
+                    "--sessions": sessions,
+                    "--timeline": timeline,
+                    "--sensors": sensors,
+                    "--name": name,
+                    "--intake-date": intake_date,
+                },
+            )
+            as_of = _date(date, "--date")
+            settings, uow = _clinic_store()
+            data = patient_report(
+                uow(),
+                OPERATOR,
+                patient,
+                kind.value,
+                output.value,
+                clinic_name=clinic or settings.clinic_name,
+                as_of=as_of,
+            )
+            with atomic_output(out, "--out") as temporary:
+                temporary.write_bytes(data)
+            typer.echo(f"wrote {out}", err=True)
+            return
+
         from spinecoach.exercises import load_catalogue
         from spinecoach.interop.reports import build_report, render_html, render_pdf
 
-        record = load_record(
+        record = _file_record(
             intake,
             program,
             sessions,
@@ -184,8 +286,8 @@ def register(app: typer.Typer) -> None:
             sensors,
             clinic=clinic,
             name=name,
-            intake_date=_date(intake_date, "--intake-date"),
-            as_of=_date(date, "--date"),
+            intake_date=intake_date,
+            date=date,
         )
         content = build_report(record, kind.value, load_catalogue())
         if output is ReportFormat.html:
@@ -198,9 +300,10 @@ def register(app: typer.Typer) -> None:
 
     @export_app.command("fhir")
     def export_fhir(
-        intake: IntakeOption,
-        program: ProgramOption,
         out: OutOption,
+        patient: PatientArgument = None,
+        intake: IntakeOption = None,
+        program: ProgramOption = None,
         bundle_type: Annotated[
             BundleType,
             typer.Option(
@@ -210,51 +313,100 @@ def register(app: typer.Typer) -> None:
         sessions: SessionsOption = None,
         timeline: TimelineOption = None,
         sensors: SensorsOption = None,
-        clinic: ClinicOption = DEFAULT_CLINIC,
+        clinic: ClinicOption = None,
         name: NameOption = None,
         intake_date: IntakeDateOption = None,
         date: DateOption = None,
     ) -> None:
-        """Export a patient's record as a FHIR R4 Bundle (JSON)."""
-        from spinecoach.exercises import load_catalogue
-        from spinecoach.interop.fhir import export_bundle
+        """Export a patient's record (PATIENT in the clinic's database, or document files) as
+        a FHIR R4 Bundle (JSON)."""
+        if patient is not None:
+            from spinecoach.services.patient_record import OPERATOR, fhir_bundle
 
-        record = load_record(
-            intake,
-            program,
-            sessions,
-            timeline,
-            sensors,
-            clinic=clinic,
-            name=name,
-            intake_date=_date(intake_date, "--intake-date"),
-            as_of=_date(date, "--date"),
-        )
-        bundle = export_bundle(record, load_catalogue(), bundle_type.value)
+            _only_patient(
+                patient,
+                {
+                    "--intake": intake,
+                    "--program": program,
+                    "--sessions": sessions,
+                    "--timeline": timeline,
+                    "--sensors": sensors,
+                    "--name": name,
+                    "--intake-date": intake_date,
+                },
+            )
+            as_of = _date(date, "--date")
+            settings, uow = _clinic_store()
+            bundle = fhir_bundle(
+                uow(),
+                OPERATOR,
+                patient,
+                clinic_name=clinic or settings.clinic_name,
+                kind=bundle_type.value,
+                as_of=as_of,
+            )
+        else:
+            from spinecoach.exercises import load_catalogue
+            from spinecoach.interop.fhir import export_bundle
+
+            record = _file_record(
+                intake,
+                program,
+                sessions,
+                timeline,
+                sensors,
+                clinic=clinic,
+                name=name,
+                intake_date=intake_date,
+                date=date,
+            )
+            bundle = export_bundle(record, load_catalogue(), bundle_type.value)
         write_text_output(out, bundle.model_dump_json(indent=2) + "\n", "--out")
         typer.echo(f"wrote {out} ({len(bundle.entry or [])} resources)", err=True)
 
     @import_app.command("fhir")
     def import_fhir(
         file: Annotated[Path, typer.Argument(help="a FHIR R4 QuestionnaireResponse (JSON)")],
+        patient: Annotated[
+            str | None,
+            typer.Option(
+                "--patient",
+                help="add the score to this patient's record in the clinic's database",
+                show_default=False,
+            ),
+        ] = None,
         json_flag: JsonOption = None,
     ) -> None:
-        """Score a QuestionnaireResponse from another system (ODI, RMDQ, STarT Back, ...)."""
+        """Score a QuestionnaireResponse from another system (ODI, RMDQ, STarT Back, ...);
+        with --patient, add the score to that patient's outcome timeline."""
         from spinecoach.interop.fhir import import_questionnaire_response
 
         try:
-            text = file.read_text(encoding="utf-8")
+            raw = file.read_bytes()
         except FileNotFoundError:
             raise DocumentError(f"{file}: file not found") from None
         except IsADirectoryError:
             raise DocumentError(f"{file}: is a folder; a JSON document is expected") from None
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
             raise DocumentError(f"{file}: cannot read ({type(exc).__name__})") from None
         try:
-            result = import_questionnaire_response(text)
+            if patient is None:
+                result = import_questionnaire_response(raw.decode("utf-8"))
+                emit(result, lambda: _describe(result), json_flag)
+                return
+            from spinecoach.services.patient_record import OPERATOR, import_response
+
+            settings, uow = _clinic_store()
+            added = import_response(uow(), OPERATOR, settings, patient, raw)
+        except UnicodeDecodeError:
+            raise DocumentError(f"{file}: cannot read (not UTF-8 text)") from None
         except InputError as exc:
             raise InputError(f"{file}: {exc}") from None
-        emit(result, lambda: _describe(result), json_flag)
+        emit(
+            added,
+            lambda: _describe(added.imported) + f"\nadded to patient {patient}'s outcome timeline",
+            json_flag,
+        )
 
     app.add_typer(export_app, name="export")
     app.add_typer(import_app, name="import")
