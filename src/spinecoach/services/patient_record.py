@@ -15,6 +15,7 @@ import hashlib
 import os
 from typing import TYPE_CHECKING, Any, Literal
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from spinecoach.clinical import Assessment, Intake
@@ -22,7 +23,7 @@ from spinecoach.errors import InputError
 from spinecoach.interop.fhir.importing import ImportedResponse
 from spinecoach.interop.record import PatientRecord, ProgramVersion, SensorSummary
 from spinecoach.services import audit
-from spinecoach.services.actors import Actor, Role
+from spinecoach.services.actors import SYSTEM, Actor, Role
 from spinecoach.services.clock import utcnow
 from spinecoach.services.errors import Conflict, NotFound
 from spinecoach.services.outcomes import OutcomeEntry, add_entry, patient_timeline
@@ -30,6 +31,7 @@ from spinecoach.services.patients import clinical_patient, require_clinician
 from spinecoach.services.programs import program_of, session_log
 from spinecoach.settings import ServiceSettings
 from spinecoach.store import documents
+from spinecoach.store.accounts import users
 from spinecoach.store.records import RecordingRecord, VersionRecord
 from spinecoach.store.repositories import new_id
 from spinecoach.store.unit_of_work import UnitOfWork
@@ -42,6 +44,7 @@ __all__ = [
     "OPERATOR",
     "ImportedScore",
     "ReportFormat",
+    "ReportKind",
     "fhir_bundle",
     "import_response",
     "load_record",
@@ -87,9 +90,24 @@ def _check(uow: UnitOfWork, actor: Actor, patient_id: str, *, decide: bool = Fal
     return clinical_patient(uow, actor, patient_id)
 
 
+def _approver_name(uow: UnitOfWork, user_id: str) -> str:
+    """The approving clinician as documents print them: their display name, not an id."""
+    if user_id == SYSTEM.user_id:
+        return "the clinic (applied automatically)"
+    row = uow.connection.execute(
+        sa.select(users.c.display_name).where(users.c.id == user_id)
+    ).first()
+    return str(row[0]) if row is not None else "the patient's clinician"
+
+
 def _versions(uow: UnitOfWork, patient_id: str) -> list[tuple[VersionRecord, ProgramVersion]]:
     found: list[tuple[VersionRecord, ProgramVersion]] = []
     for record in uow.programs.versions(patient_id):
+        program = program_of(record)
+        if program.approved_by:
+            program = program.model_copy(
+                update={"approved_by": _approver_name(uow, program.approved_by)}
+            )
         decided = record.approved_at or record.decided_at
         ends = (
             record.decided_at.date()
@@ -100,7 +118,7 @@ def _versions(uow: UnitOfWork, patient_id: str) -> list[tuple[VersionRecord, Pro
             (
                 record,
                 ProgramVersion(
-                    program=program_of(record),
+                    program=program,
                     status=record.status,
                     created=record.proposed_at.date(),
                     decided=decided.date() if decided else None,

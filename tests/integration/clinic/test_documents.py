@@ -107,6 +107,7 @@ def test_reports_of_the_stored_record(uow: UnitOfWork, clinician: Actor) -> None
     assert CLINIC in html
     assert "Ann" in html
     assert "Progress report" in html
+    assert clinician.user_id not in html  # the approver is named, never shown as an id
     discharge = patient_record.patient_report(
         uow, clinician, patient_id, "discharge", "html", clinic_name=CLINIC
     ).decode()
