@@ -91,7 +91,9 @@ LOINC_CODES: Final[dict[str, Code]] = {
     "nprs": _loinc(
         "72514-3",
         "Pain severity - 0-10 verbal numeric rating [Score] - Reported",
-        "LOINC 72514-3 term page (healthassure.in/codes mirror of the LOINC table)",
+        "not seen at loinc.org itself (out of reach); HL7 Belgium Patient Monitoring IG, "
+        "ValueSet pain-scale (same name, links loinc.org/72514-3), and the LOINC table as "
+        "mirrored at healthassure.in/codes (this long name, status ACTIVE)",
     ),
 }
 """Our key -> LOINC code. RMDQ, FABQ and PSFS have none (searched; none found)."""
@@ -151,8 +153,8 @@ CONDITION_CODE: Final = Code(
     SNOMED,
     "279039007",
     "Low back pain",
-    "SNOMED CT 'Low back pain (finding)', as listed in public FHIR code tables (not checked "
-    "in a SNOMED CT browser)",
+    "not checked in a SNOMED CT browser (out of reach): 'Low back pain (finding)' only in "
+    "public code tables of other projects; no HL7 or SNOMED International page found",
 )
 """The episode's Condition code."""
 
