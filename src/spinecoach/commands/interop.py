@@ -55,6 +55,7 @@ class BundleType(StrEnum):
 PatientArgument = Annotated[
     str | None,
     typer.Argument(
+        metavar="PATIENT",
         help="a patient id in the clinic's database (or give --intake and --program files)",
         show_default=False,
     ),
