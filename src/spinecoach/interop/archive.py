@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import IO, Literal
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -196,7 +196,7 @@ class Archive:
             raise InputError(f"{name}: not in this archive")
         return self._zf.read(name)
 
-    def read_json(self, name: str) -> object:
+    def read_json(self, name: str) -> Any:
         """A listed JSON file, parsed (the message names the file when it is not JSON)."""
         try:
             return json.loads(self.read(name))

@@ -151,7 +151,7 @@ def _manager(uow: UnitOfWork, actor: Actor, patient_id: str, action: str) -> Pat
 
 
 def _json(value: Any) -> bytes:
-    return (json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    return (json.dumps(value, indent=1, ensure_ascii=False) + "\n").encode()
 
 
 def _recording(row: Mapping[str, Any]) -> RecordingRecord:
@@ -174,12 +174,11 @@ def _flat(prefix: str, value: Any, into: dict[str, Any]) -> None:
 
 
 def _tables(rows: Sequence[Mapping[str, Any]], first: Sequence[str]) -> tuple[bytes, bytes]:
-    """Rows as CSV and as Parquet, columns ``first`` then the others as they appear."""
+    """Rows as CSV and as Parquet, columns ``first`` then the others by name."""
     import pandas as pd
 
-    columns = list(first)
-    for row in rows:
-        columns += [k for k in row if k not in columns]
+    others = {k for row in rows for k in row} - set(first)
+    columns = list(first) + sorted(others)
     frame = pd.DataFrame([dict(r) for r in rows], columns=columns)
     parquet = io.BytesIO()
     frame.to_parquet(parquet, index=False)
