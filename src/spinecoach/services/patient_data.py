@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +42,7 @@ from spinecoach.services.errors import Conflict, Forbidden, NotFound
 from spinecoach.services.outcomes import OutcomeEntry, patient_timeline
 from spinecoach.services.patients import clinical_patient, visible_patient
 from spinecoach.services.programs import program_of, session_log
-from spinecoach.services.recordings import RecordingMetrics, stored_path
+from spinecoach.services.recordings import SUFFIXES, RecordingMetrics, stored_path
 from spinecoach.services.sessions import CheckIn
 from spinecoach.sessions import Session
 from spinecoach.settings import ServiceSettings
@@ -87,6 +88,8 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
 }
 """The domain model each table's ``document`` must validate as, on import."""
 MAX_REASON = 500
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_SUFFIXES = {suffix for allowed in SUFFIXES.values() for suffix in allowed}
 _CHUNK = 1024 * 1024
 README = """\
 This archive holds everything spinecoach keeps about one patient.
@@ -320,8 +323,9 @@ def export_patient(
         members += _derived(uow, rows["recordings"], patient_id)
         try:
             members.append(("fhir/bundle.json", _bundle(uow, patient, rows, at.date())))
-        except SpinecoachError as exc:
-            notes.append(f"fhir/bundle.json not written: {exc}")
+        except (SpinecoachError, ValueError) as exc:  # the rest of the archive still goes out
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            notes.append(f"fhir/bundle.json not written: {reason}")
     revision = current_revision(uow.engine)
     manifest = write_archive(
         out,
@@ -522,7 +526,13 @@ def import_patient(
         missing_noted = " ".join(archive.manifest.notes)
         present_files = 0
         try:
-            for row in rows.get("recordings", []):
+            for i, row in enumerate(rows.get("recordings", [])):
+                suffix = Path(str(row["filename"])).suffix.lower()
+                if not _SHA256.fullmatch(str(row["sha256"])) or suffix not in _SUFFIXES:
+                    raise InputError(
+                        f"record/recordings.json: row {i}: sha256 or filename is not a "
+                        "recording's (64 hex digits; .csv or .parquet)"
+                    )
                 dest = stored_path(settings, _recording(row))
                 name = _archive_name(dest)
                 if archive.manifest.file(name) is None:

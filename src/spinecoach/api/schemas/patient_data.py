@@ -41,6 +41,7 @@ class ErasurePublic(BaseModel):
     rows: dict[str, int]
     files: int
     audit_events: int
+    database_compacted: bool
 
     @classmethod
     def of(cls, result: ErasureResult) -> ErasurePublic:
@@ -50,4 +51,5 @@ class ErasurePublic(BaseModel):
             rows=result.rows,
             files=result.files,
             audit_events=result.audit_events,
+            database_compacted=result.database_compacted,
         )
