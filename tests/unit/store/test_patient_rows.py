@@ -45,7 +45,7 @@ def test_a_table_added_later_joins_the_record() -> None:
 
 def test_versions_go_in_after_the_version_they_came_from() -> None:
     table = metadata.tables["program_versions"]
-    rows = [
+    rows: list[dict[str, str | None]] = [
         {"id": "c", "parent_id": "b"},
         {"id": "a", "parent_id": None},
         {"id": "b", "parent_id": "a"},
