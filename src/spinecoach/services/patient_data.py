@@ -715,8 +715,9 @@ def _mentions(value: Any, patient_id: str) -> bool:
 
 def _sweep_data_dir(settings: ServiceSettings, patient_id: str) -> int:
     """Files of the patient outside the recordings store: live-session journals (a
-    ``<session>.json`` naming the patient, and every ``<session>.*`` beside it), their lines in
-    ``*.jsonl`` logs, and any file named after the patient's id."""
+    ``<session>.json`` naming the patient, and every ``<session>.*`` beside it), their entries
+    in other JSON files (device tokens) and lines in ``*.jsonl`` logs, and any file named after
+    the patient's id."""
     root = settings.data_dir
     if not root.is_dir():
         return 0
@@ -736,9 +737,25 @@ def _sweep_data_dir(settings: ServiceSettings, patient_id: str) -> int:
                 stem = path.name.split(".", 1)[0]
                 for sibling in path.parent.glob(f"{stem}.*"):
                     removed += _unlink(sibling)
+            elif (pruned := _prune(content, patient_id)) != content:
+                tmp = path.with_name(path.name + ".tmp")
+                tmp.write_text(json.dumps(pruned, indent=2) + "\n", encoding="utf-8")
+                os.chmod(tmp, path.stat().st_mode & 0o777)
+                os.replace(tmp, path)
+                removed += 1
         elif path.suffix == ".jsonl":
             removed += _drop_lines(path, patient_id)
     return removed
+
+
+def _prune(value: Any, patient_id: str) -> Any:
+    """``value`` without the list items that name the patient (e.g. a device token file's
+    ``{"devices": [{"patient": ...}]}``)."""
+    if isinstance(value, list):
+        return [_prune(v, patient_id) for v in value if not _mentions(v, patient_id)]
+    if isinstance(value, dict):
+        return {k: _prune(v, patient_id) for k, v in value.items()}
+    return value
 
 
 def _drop_lines(path: Path, patient_id: str) -> int:

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from spinecoach.interop.archive import open_archive
 from spinecoach.interop.fhir import check_bundle, parse_bundle
+from spinecoach.live.devices import add_token
 from spinecoach.live.journal import JournalInfo, RecordingJournal
 from spinecoach.services import accounts, patient_data, recordings, sessions
 from spinecoach.services.accounts import AccessPolicy
@@ -131,8 +132,8 @@ def _course(
 
 
 def _journal(settings: ServiceSettings, patient_id: str, parquet: bytes) -> Path:
-    """A finished live session of the patient (journal, Parquet) and a line in finished.jsonl
-    beside one of another patient."""
+    """A finished live session of the patient (journal, Parquet), a line in finished.jsonl and
+    a paired device's token, each beside one of another patient."""
     from spinecoach.sensors.files import read_recording
 
     source = settings.data_dir / "tmp-day.parquet"
@@ -150,6 +151,9 @@ def _journal(settings: ServiceSettings, patient_id: str, parquet: bytes) -> Path
     journal.append(recording)
     final = journal.close()
     assert final is not None
+    tokens = settings.data_dir / "live" / "devices.json"
+    add_token(tokens, patient_id, "device-1")
+    add_token(tokens, "someone-else", "device-2")
     log = settings.data_dir / "live" / "finished.jsonl"
     lines = [{"patient": patient_id, "session": info.session_id}, {"patient": "someone-else"}]
     log.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
@@ -531,7 +535,7 @@ def test_erasure_leaves_nothing_of_the_patient_and_the_audit_records_it(
     assert result.rows["auth_sessions"] == 1
     assert result.rows["access_tokens"] == 1
     assert result.rows["recording_jobs"] == 2
-    assert result.files >= 4  # the exercise recording, the journal's files, finished.jsonl
+    assert result.files >= 5  # exercise recording, journal files, finished.jsonl, devices.json
     assert result.database_compacted
     assert _found_in_database(uow, needles) == []
     assert _found_in_files([settings.data_dir, *(_database_files(uow))], needles) == []
@@ -541,6 +545,8 @@ def test_erasure_leaves_nothing_of_the_patient_and_the_audit_records_it(
         assert uow.patients.get(course.other_id) is not None
         assert uow.recordings.for_patient(course.other_id)
     assert "someone-else" in (settings.data_dir / "live" / "finished.jsonl").read_text()
+    devices = json.loads((settings.data_dir / "live" / "devices.json").read_text())["devices"]
+    assert [d["device"] for d in devices] == ["device-2"]  # the patient's device token is gone
     assert not course.journal.exists()
     # the audit keeps that it happened, when, by whom, under a reference that names no one
     with uow:
