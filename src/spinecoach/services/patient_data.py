@@ -399,8 +399,14 @@ def _read_record(archive: Archive) -> dict[str, list[dict[str, Any]]]:
 
 
 def _remap(value: Any, mapping: Mapping[str, str]) -> Any:
+    """``value`` with every old id replaced, whole or as a ``:``-separated part (alert keys
+    such as ``pain_above_limit:<session id>``)."""
     if isinstance(value, str):
-        return mapping.get(value, value)
+        if value in mapping:
+            return mapping[value]
+        if ":" in value:
+            return ":".join(mapping.get(part, part) for part in value.split(":"))
+        return value
     if isinstance(value, list):
         return [_remap(v, mapping) for v in value]
     if isinstance(value, dict):

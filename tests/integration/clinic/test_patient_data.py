@@ -361,6 +361,15 @@ def test_import_under_a_new_id_renames_every_id(
     members = _members(copy)
     text = b"".join(v for k, v in members.items() if k.startswith("record/"))
     assert course.patient_id.encode() not in text
+    old_ids = {
+        row["id"]
+        for name, content in _members(out).items()
+        if name.startswith("record/")
+        for row in json.loads(content)
+        if "id" in row
+    }
+    assert old_ids
+    assert not [i for i in old_ids if i.encode() in text]  # also inside documents and keys
     sessions_before = json.loads(_members(out)["record/sessions.json"])
     sessions_after = json.loads(members["record/sessions.json"])
     assert {s["id"] for s in sessions_before}.isdisjoint(s["id"] for s in sessions_after)
