@@ -204,6 +204,8 @@ _METRIC_COLUMNS = (
 
 
 def _derived(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]], patient_id: str) -> list[Any]:
+    """The recordings' metrics and the outcome timeline as flat tables (CSV for a spreadsheet,
+    Parquet for analysis): one row per recording, one per measurement date."""
     metric_rows: list[dict[str, Any]] = []
     for row in rows:
         flat: dict[str, Any] = {"recording_id": row["id"]}
