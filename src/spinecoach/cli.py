@@ -46,6 +46,7 @@ _COMMAND_MODULES = (
     "spinecoach.commands.clinic",
     "spinecoach.commands.serve",
     "spinecoach.commands.users",
+    "spinecoach.commands.patient_data",
 )
 
 # Start-up: a run imports only the modules that define its command (a group's subcommands may
@@ -71,6 +72,7 @@ _MODULES_OF_COMMAND = {
     "restore": ("clinic",),
     "serve": ("serve",),
     "users": ("users",),
+    "patient": ("patient_data",),
     "demo": ("demo",),
     "version": ("version",),
 }

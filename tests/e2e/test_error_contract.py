@@ -475,6 +475,34 @@ CASES: list[Case] = [
         "user 'nobody' not found",
         env=(("SPINECOACH_DATA_DIR", "{dir}/clinic"),),
     ),
+    Case(
+        "patient export to a non-zip",
+        cmd("patient", "export", "nobody", "--out", out("x.json")),
+        "--out x.json",
+    ),
+    Case(
+        "patient import of no archive",
+        cmd("patient", "import", out("none.zip")),
+        "none.zip: file not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic"),),
+    ),
+    Case(
+        "patient erase without --confirm",
+        cmd("patient", "erase", "nobody"),
+        "--confirm",
+    ),
+    Case(
+        "patient hold of nobody",
+        cmd("patient", "hold", "nobody", "--reason", "claim"),
+        "patient 'nobody' not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic"),),
+    ),
+    Case(
+        "patient release of nobody",
+        cmd("patient", "release", "nobody"),
+        "patient 'nobody' not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic"),),
+    ),
 ]
 
 

@@ -40,6 +40,7 @@ ROUTERS = (
     "catalogue",
     "audit",
     "settings",
+    "patient_data",
 )
 """One router module per resource, under ``spinecoach.api.routes``."""
 

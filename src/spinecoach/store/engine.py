@@ -46,6 +46,9 @@ def _sqlite_engine(url: sa.URL, echo: bool) -> sa.Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # deleted rows are overwritten with zeros, so an erased patient does not linger in the
+        # file's free pages (deletes are rare here; the cost is a little extra writing)
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 

@@ -21,6 +21,7 @@ __all__ = [
     "checkins",
     "clinic_settings",
     "intakes",
+    "legal_holds",
     "metadata",
     "outcome_entries",
     "patient_clinicians",
@@ -273,6 +274,22 @@ audit_events = sa.Table(
     sa.Column("remote_addr", sa.String(64), nullable=True),
     sa.CheckConstraint("action_code IN ('C', 'R', 'U', 'D', 'E')", name="action_code"),
 )
+
+legal_holds = sa.Table(
+    "legal_holds",
+    metadata,
+    sa.Column(
+        "patient_id",
+        sa.String(32),
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"),
+        primary_key=True,
+    ),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("placed_at", UtcDateTime, nullable=False),
+    sa.Column("placed_by", sa.String(32), nullable=False),
+)
+"""A patient whose record must be kept (litigation, an authority's request): erasure is refused
+while a row is here. Releasing the hold deletes the row; the audit trail keeps both events."""
 
 
 def _load_account_tables() -> None:

@@ -40,6 +40,8 @@ WRITE_BY_PATIENT_OR_CLINICIAN = READ
 DECIDE = {"admin": (404, 404), "clinician": (OK, 404), "patient": (403, 404)}
 """Decisions only the patient's clinician makes; the patient learns they may not (403)."""
 OWN_THING = {"admin": (OK, OK), "clinician": (OK, 404), "patient": (OK, 404)}
+MANAGE = {"admin": (OK, OK), "clinician": (OK, 404), "patient": (403, 404)}
+"""Erasure and the legal hold: an admin (the register) or the patient's clinician."""
 
 TABLE: dict[tuple[str, str], dict[str, tuple[Any, Any]]] = {
     # auth
@@ -99,6 +101,12 @@ TABLE: dict[tuple[str, str], dict[str, tuple[Any, Any]]] = {
     ("GET", "/api/audit"): ADMIN_ONLY,
     ("GET", "/api/settings"): EVERYONE,
     ("PATCH", "/api/settings"): ADMIN_ONLY,
+    # the patient's own data (erasure without ?confirm= answers 422 after the access check)
+    ("GET", "/api/patients/{patient_id}/export"): READ,
+    ("DELETE", "/api/patients/{patient_id}"): MANAGE,
+    ("GET", "/api/patients/{patient_id}/legal-hold"): MANAGE,
+    ("PUT", "/api/patients/{patient_id}/legal-hold"): MANAGE,
+    ("DELETE", "/api/patients/{patient_id}/legal-hold"): MANAGE,
 }
 
 USERNAMES = {"admin": "admin", "clinician": "dr_a", "patient": "ann"}
@@ -221,6 +229,7 @@ def _body(method: str, template: str) -> dict[str, Any]:
         "/api/patients/{patient_id}/questionnaire-responses": {
             "json": json.loads(ODI_RESPONSE.read_text(encoding="utf-8"))
         },
+        "/api/patients/{patient_id}/legal-hold": {"json": {"reason": "claim pending"}},
     }
     return bodies.get(template, {}) if method != "GET" else {}
 
