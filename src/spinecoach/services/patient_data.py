@@ -41,7 +41,6 @@ from spinecoach.services.clock import utcnow
 from spinecoach.services.errors import Conflict, Forbidden, NotFound
 from spinecoach.services.outcomes import OutcomeEntry, patient_timeline
 from spinecoach.services.patients import clinical_patient, visible_patient
-from spinecoach.services.programs import program_of, session_log
 from spinecoach.services.recordings import SUFFIXES, RecordingMetrics, stored_path
 from spinecoach.services.sessions import CheckIn
 from spinecoach.sessions import Session
@@ -61,7 +60,6 @@ from spinecoach.store.repositories import new_id
 from spinecoach.store.unit_of_work import UnitOfWork
 
 __all__ = [
-    "CLINIC_NAME",
     "NOT_IMPORTED",
     "ErasureResult",
     "ImportResult",
@@ -73,8 +71,6 @@ __all__ = [
     "release_hold",
 ]
 
-CLINIC_NAME = "spinecoach clinic"
-"""The clinic name written into the archive's FHIR Bundle (Organization)."""
 NOT_IMPORTED = frozenset({"patient_clinicians", "legal_holds"})
 """Tables exported but not imported: the clinicians and a legal hold belong to the clinic that
 assigned or placed them (import takes ``clinicians`` of the receiving clinic instead)."""
@@ -229,63 +225,22 @@ def _derived(uow: UnitOfWork, rows: Sequence[Mapping[str, Any]], patient_id: str
     ]
 
 
-def _bundle(
-    uow: UnitOfWork, patient: PatientRecord, rows: Mapping[str, list[dict[str, Any]]], on: dt.date
-) -> bytes:
-    """The record as a FHIR Bundle (collection) through the interop export."""
+def _bundle(uow: UnitOfWork, settings: ServiceSettings, patient_id: str, on: dt.date) -> bytes:
+    """The record as a FHIR Bundle (collection), built as ``$everything`` builds it."""
     from spinecoach.exercises import load_catalogue
     from spinecoach.interop.fhir import export_bundle, resource_json
-    from spinecoach.interop.record import PatientRecord as InteropRecord
-    from spinecoach.interop.record import ProgramVersion, SensorSummary, fhir_id
+    from spinecoach.services.patient_record import load_record
 
-    if not rows["intakes"]:
-        raise InputError("the patient has no intake yet")
-    intake_rows = sorted(rows["intakes"], key=lambda r: (r["submitted_at"], r["id"]))
-    intake_row = intake_rows[-1]
-    assessed = [a for a in rows["assessments"] if a["intake_id"] == intake_row["id"]]
-    if not assessed:
-        raise InputError("the patient's latest intake has no assessment")
-    versions = uow.programs.versions(patient.id)
-    programs = []
-    for v in versions:
-        decided = v.approved_at or v.decided_at
-        programs.append(
-            ProgramVersion(
-                program=program_of(v),
-                status=v.status,
-                created=v.proposed_at.date(),
-                decided=decided.date() if decided is not None else None,
-                ends=v.decided_at.date() if v.status == "superseded" and v.decided_at else None,
-            )
-        )
-    logs = [log for log in (session_log(uow, v) for v in versions) if log.sessions]
-    sensors = []
-    for row in rows["recordings"]:
-        if row["kind"] == "day" and row["status"] == "processed" and row["metrics"]:
-            m = RecordingMetrics.model_validate(row["metrics"])
-            sensors.append(
-                SensorSummary(
-                    date=row["recorded_on"],
-                    recording=row["filename"],
-                    duration_s=m.duration_s,
-                    time_in_zones_s=m.time_in_zones_s,
-                    rom_deg={k: v for k, v in m.rom_deg.items() if k in ("flexion", "extension")},
-                )
-            )
-    record = InteropRecord(
-        record_id=fhir_id(patient.id),
-        clinic_name=CLINIC_NAME,
-        intake=Intake.model_validate(intake_row["document"]),
-        intake_date=intake_row["submitted_at"].date(),
-        assessment=Assessment.model_validate(assessed[-1]["document"]),
-        programs=tuple(programs),
-        sessions=tuple(logs),
-        timeline=patient_timeline(uow, patient.id),
-        sensors=tuple(sorted(sensors, key=lambda s: s.date)),
-        name=patient.display_name,
-        as_of=on,
-    )
+    record = load_record(uow, patient_id, clinic_name=settings.clinic_name, as_of=on)
     return _json(resource_json(export_bundle(record, load_catalogue())))
+
+
+def _imported_responses(settings: ServiceSettings, patient_id: str) -> list[tuple[str, Path]]:
+    """Questionnaire responses imported from other systems, as stored (``imports/PATIENT/``)."""
+    folder = settings.data_dir / "imports" / patient_id
+    if not folder.is_dir():
+        return []
+    return [(f"imports/{p.name}", p) for p in sorted(folder.glob("*.json")) if p.is_file()]
 
 
 def export_patient(
@@ -302,7 +257,7 @@ def export_patient(
     at = utcnow(now)
     notes: list[str] = []
     with uow:
-        patient = _reader(uow, actor, patient_id)
+        _reader(uow, actor, patient_id)
         repo = PatientDataRepository(uow.connection)
         rows = repo.record_rows(patient_id)
         members: list[Any] = [("README.txt", README.encode())]
@@ -323,8 +278,9 @@ def export_patient(
                 notes.append(f"recording {row['id']}: raw file {path.name} missing at export")
         members += sorted(raw.items())
         members += _derived(uow, rows["recordings"], patient_id)
+        members += _imported_responses(settings, patient_id)
         try:
-            members.append(("fhir/bundle.json", _bundle(uow, patient, rows, at.date())))
+            members.append(("fhir/bundle.json", _bundle(uow, settings, patient_id, at.date())))
         except (SpinecoachError, ValueError) as exc:  # the rest of the archive still goes out
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             notes.append(f"fhir/bundle.json not written: {reason}")
@@ -555,6 +511,12 @@ def import_patient(
                     created.append(dest)
                 else:
                     present_files += 1
+            for name in archive.names("imports/"):
+                dest = settings.data_dir / "imports" / target / Path(name).name
+                if not dest.exists():
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    dest.write_bytes(archive.read(name))
+                    created.append(dest)
             with uow:
                 repo = PatientDataRepository(uow.connection)
                 for rt in record_tables():
@@ -725,7 +687,7 @@ def _sweep_data_dir(settings: ServiceSettings, patient_id: str) -> int:
     """Files of the patient outside the recordings store: live-session journals (a
     ``<session>.json`` naming the patient, and every ``<session>.*`` beside it), their entries
     in other JSON files (device tokens) and lines in ``*.jsonl`` logs, and any file named after
-    the patient's id."""
+    the patient's id or kept in a folder of theirs (imported questionnaire responses)."""
     root = settings.data_dir
     if not root.is_dir():
         return 0
@@ -734,7 +696,7 @@ def _sweep_data_dir(settings: ServiceSettings, patient_id: str) -> int:
     for path in sorted(root.rglob("*")):
         if not path.is_file() or path.name in database or settings.recordings_dir in path.parents:
             continue
-        if patient_id in path.name:
+        if patient_id in path.name or patient_id in path.relative_to(root).parts:
             removed += _unlink(path)
         elif path.suffix == ".json" and path.stat().st_size < 1_000_000:
             try:
@@ -753,6 +715,9 @@ def _sweep_data_dir(settings: ServiceSettings, patient_id: str) -> int:
                 removed += 1
         elif path.suffix == ".jsonl":
             removed += _drop_lines(path, patient_id)
+    for folder in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and patient_id in folder.name and not any(folder.iterdir()):
+            folder.rmdir()
     return removed
 
 
