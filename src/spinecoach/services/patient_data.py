@@ -474,6 +474,7 @@ def import_patient(
         raise Forbidden("only an admin imports a patient's archive")
     at = utcnow(now)
     created: list[Path] = []
+    responses = 0  # imported questionnaire responses placed (beside the recordings)
     with open_archive(archive_path) as archive:
         source = archive.manifest.patient_id
         raw = _read_record(archive)
@@ -517,6 +518,7 @@ def import_patient(
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     dest.write_bytes(archive.read(name))
                     created.append(dest)
+                    responses += 1
             with uow:
                 repo = PatientDataRepository(uow.connection)
                 for rt in record_tables():
@@ -549,7 +551,7 @@ def import_patient(
         patient_id=target,
         source_patient_id=source,
         rows=counts,
-        recordings_added=len(created),
+        recordings_added=len(created) - responses,
         recordings_present=present_files,
         clinicians=tuple(clinicians),
     )

@@ -26,7 +26,7 @@ from spinecoach.interop.archive import open_archive
 from spinecoach.interop.fhir import check_bundle, parse_bundle
 from spinecoach.live.devices import add_token
 from spinecoach.live.journal import JournalInfo, RecordingJournal
-from spinecoach.services import accounts, patient_data, recordings, sessions
+from spinecoach.services import accounts, patient_data, patient_record, recordings, sessions
 from spinecoach.services.accounts import AccessPolicy
 from spinecoach.services.actors import SYSTEM, Actor, Role
 from spinecoach.services.errors import Conflict, Forbidden, InputError, NotFound
@@ -44,6 +44,7 @@ PG_SERVER = os.environ.get("SPINECOACH_TEST_PG", "postgresql+psycopg://postgres@
 NAME = "Zelda Quixote-Marsh"
 USERNAME = "zquixote"
 LATER = START + dt.timedelta(days=2)
+ODI_RESPONSE = Path(__file__).resolve().parents[2] / "unit/interop/data/odi-public-example.json"
 NOT_CARRIED = {"record/patient_clinicians.json", "record/legal_holds.json"}
 
 
@@ -194,6 +195,19 @@ def fresh_clinic(tmp_path: Path, database_url: str) -> Iterator[tuple[UnitOfWork
         admin.dispose()
 
 
+def _import_odi(course: Course) -> str:
+    """An ODI taken in another system, imported into the record: its raw file's archive name."""
+    added = patient_record.import_response(
+        course.uow,
+        course.clinician,
+        course.settings,
+        course.patient_id,
+        ODI_RESPONSE.read_bytes(),
+        now=LATER,
+    )
+    return f"imports/{added.sha256}.json"
+
+
 def _members(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as zf:
         return {name: zf.read(name) for name in zf.namelist()}
@@ -301,6 +315,7 @@ def test_export_import_export_gives_the_same_record(
     uow = course.uow
     clinician = course.clinician
     settings = course.settings
+    imported = _import_odi(course)
     first = tmp_path / "first.zip"
     patient_data.export_patient(uow, clinician, settings, course.patient_id, first, now=LATER)
     target_uow, target_settings = fresh_clinic
@@ -323,6 +338,7 @@ def test_export_import_export_gives_the_same_record(
     assert record
     for name in sorted(record):
         assert json.loads(after[name]) == json.loads(before[name]), name
+    assert after[imported] == before[imported] == ODI_RESPONSE.read_bytes()
     raw = {n for n in before if n.startswith("recordings/")}
     assert raw
     assert {n: after[n] for n in raw} == {n: before[n] for n in raw}
@@ -529,7 +545,9 @@ def test_erasure_leaves_nothing_of_the_patient_and_the_audit_records_it(
     uow = course.uow
     clinician = course.clinician
     settings = course.settings
+    _import_odi(course)
     needles = [course.patient_id, NAME, USERNAME, course.account_id]
+    assert list((settings.data_dir / "imports" / course.patient_id).glob("*.json"))
     assert _found_in_database(uow, needles)  # the search finds what is there
     assert _found_in_files([settings.data_dir], [course.patient_id])
     with uow:
@@ -548,6 +566,7 @@ def test_erasure_leaves_nothing_of_the_patient_and_the_audit_records_it(
     assert result.database_compacted
     assert _found_in_database(uow, needles) == []
     assert _found_in_files([settings.data_dir, *(_database_files(uow))], needles) == []
+    assert not (settings.data_dir / "imports" / course.patient_id).exists()
     # the other patient's rows and the recording file they share stay
     assert course.shared_file.is_file()
     with uow:
