@@ -28,6 +28,7 @@ from typing import Any, ParamSpec, TypeVar
 from spinecoach.errors import InputError, SpinecoachError
 
 __all__ = [
+    "DASK_SETTINGS",
     "WORKER_LOSS_RETRIES",
     "ClusterExecutor",
     "ClusterUnavailableError",
@@ -45,6 +46,20 @@ Dask's default ``allowed-failures``): a crash that repeats is the job's, not the
 
 CONNECT_TIMEOUT_S = 30.0
 """How long to wait for a Dask scheduler to answer before giving up with one line."""
+
+DASK_SETTINGS: dict[str, object] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing-interval": "1s",
+}
+"""Dask settings for the scheduler and workers of a cohort run (``dask.config.set`` before a
+``LocalCluster``; the same keys in a Dask YAML file or ``DASK_...`` variables where ``dask
+scheduler`` and ``dask worker`` run). By default a worker samples its task thread's stack every
+10 ms for the dashboard's profile and every process wakes every 20 ms to watch its event loop:
+with tasks of pure-Python analysis that cost 6 % of a core idle and slowed the analysis thread
+itself (bench/cohort.py); these keep the checks, less often."""
 
 _SPAWN = multiprocessing.get_context("spawn")
 _ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://[^\s/:]+(:\d{1,5})?/?$")
