@@ -29,7 +29,7 @@ from typing import Any
 from spinecoach import __version__
 from spinecoach.batch.features import FEATURES_LAYOUT, feature_row
 from spinecoach.batch.recordings import FoundRecording, checksum, find_recordings
-from spinecoach.batch.results import Journal, OutputTables, done_keys, write_outputs
+from spinecoach.batch.results import Journal, OutputLock, OutputTables, done_keys, write_outputs
 from spinecoach.errors import SpinecoachError
 from spinecoach.sensors.file_analysis import analyze_file
 from spinecoach.sensors.files import FileFormat
@@ -186,8 +186,31 @@ def run_cohort(
     """Analyse every recording under ``folder`` into ``out`` (and its failures and days tables).
 
     ``slots``: how many tasks the executor runs at once (its workers). ``per_task``: at most
-    this many recordings per task (default: gathered by samples, see ``_tasks``).
+    this many recordings per task (default: gathered by samples, see ``_tasks``). Raises
+    :class:`~spinecoach.batch.results.OutputBusyError` when another run writes ``out``.
     """
+    with OutputLock(out):
+        return _run(
+            folder,
+            out,
+            executor,
+            slots=slots,
+            settings=settings,
+            per_task=per_task,
+            progress=progress,
+        )
+
+
+def _run(
+    folder: Path,
+    out: Path,
+    executor: Executor,
+    *,
+    slots: int,
+    settings: SensorSettings,
+    per_task: int | None,
+    progress: ProgressHook | None,
+) -> CohortSummary:
     start = time.perf_counter()
     tables = OutputTables.beside(out)
     journal = Journal(out)
