@@ -79,7 +79,8 @@ class Run:
     failed: int
     seconds: float = 0.0
     cpu_s: float = 0.0
-    """CPU time of this process and all its children (workers) during the run."""
+    """CPU time of this process (driver, and a LocalCluster's scheduler) and of the set-up's
+    worker processes during the run (the other set-ups' idle workers are not counted)."""
     analysis_s: float = 0.0
     analysis_cpu_s: float = 0.0
 
@@ -125,13 +126,12 @@ def engine_run(folder: Path, out: Path, executor: Any, slots: int) -> Run:
     )
 
 
-def tree_cpu_seconds() -> float:
-    """CPU time (user + system) of this process and every process below it, so far."""
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) so far of this process and the processes ``pids``."""
     import psutil
 
-    me = psutil.Process()
     total = 0.0
-    for process in [me, *me.children(recursive=True)]:
+    for process in [psutil.Process(), *(psutil.Process(pid) for pid in pids)]:
         try:
             times = process.cpu_times()
         except psutil.NoSuchProcess:
@@ -177,14 +177,25 @@ class Setup:
             plain_loop(warmup, out)
         self.startup_s = time.perf_counter() - t0
 
+    def worker_pids(self) -> list[int]:
+        """The processes this set-up's work runs in, besides this one."""
+        from spinecoach.batch.executor import ClusterExecutor, RestartingProcessPool
+
+        if isinstance(self.executor, RestartingProcessPool):
+            return list(self.executor._pool._processes or {})
+        if isinstance(self.executor, ClusterExecutor):
+            return list(self.executor.client.run(os.getpid).values())
+        return []
+
     def run(self, folder: Path, out: Path) -> Run:
-        c0, t0 = tree_cpu_seconds(), time.perf_counter()
+        pids = self.worker_pids()
+        c0, t0 = cpu_seconds(pids), time.perf_counter()
         if self.executor is None:
             result = plain_loop(folder, out)
         else:
             result = engine_run(folder, out, self.executor, self.workers)
         result.seconds = time.perf_counter() - t0
-        result.cpu_s = tree_cpu_seconds() - c0
+        result.cpu_s = cpu_seconds(pids) - c0
         self.runs.append(result)
         return result
 

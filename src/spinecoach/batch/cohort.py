@@ -32,8 +32,9 @@ from spinecoach.batch.recordings import FoundRecording, checksum, find_recording
 from spinecoach.batch.results import Journal, OutputLock, OutputTables, done_keys, write_outputs
 from spinecoach.errors import SpinecoachError
 from spinecoach.sensors.file_analysis import analyze_file
-from spinecoach.sensors.files import FileFormat
-from spinecoach.sensors.monitor import Analysis
+from spinecoach.sensors.files import FileFormat, read_recording
+from spinecoach.sensors.monitor import Analysis, LumbarMonitor
+from spinecoach.sensors.recording import merge_sensors
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
 __all__ = [
@@ -119,13 +120,27 @@ def analyze_recording(
     path: str | Path,
     file_format: FileFormat = "canonical",
     settings: SensorSettings = DEFAULT_SETTINGS,
+    *,
+    sacrum: str | Path | None = None,
 ) -> Analysis:
     """The analysis of ``spinecoach sensors analyze`` on one file, read in blocks.
 
     One process per recording (no orientation workers of its own): a cohort's parallelism is
-    across recordings, and Dask's worker processes may not start children.
+    across recordings, and Dask's worker processes may not start children. ``sacrum``: the
+    sacrum sensor's export when ``path`` is the lumbar sensor's, the two paired sample by
+    sample as ``spinecoach sensors convert`` pairs them, then analysed as one recording.
     """
-    return analyze_file(path, settings, file_format=file_format, parallel=False)
+    if sacrum is None:
+        return analyze_file(path, settings, file_format=file_format, parallel=False)
+    both = merge_sensors(
+        {
+            "lumbar": read_recording(path, file_format, sensor_name="lumbar"),
+            "sacrum": read_recording(sacrum, file_format, sensor_name="sacrum"),
+        }
+    )
+    monitor = LumbarMonitor(settings)
+    monitor.feed(both)
+    return monitor.finish()
 
 
 def analyze_jobs(
@@ -134,10 +149,12 @@ def analyze_jobs(
     """One task on a worker: analyse each recording; a result row each, feature or failure."""
     rows: list[dict[str, Any]] = []
     for job in jobs:
-        identity = _identity(job, job.checksum or _checksum_or_blank(job.found.path))
+        identity = _identity(job, job.checksum or _checksum_or_blank(*job.found.paths))
         wall, cpu = time.perf_counter(), time.thread_time()
         try:
-            analysis = analyze_recording(job.found.path, job.found.file_format, settings)
+            analysis = analyze_recording(
+                job.found.path, job.found.file_format, settings, sacrum=job.found.sacrum
+            )
         except SpinecoachError as exc:  # the recording column names the file already
             reason = str(exc).removeprefix(f"{job.found.path}: ")
             rows.append(identity | _failure(type(exc).__name__, reason))
@@ -230,7 +247,7 @@ def _run(
             stat_key = (f.recording, f.size_bytes, f.modified_ns, version)
             digest = done.checksums.get(stat_key)
             if digest is None and (f.recording, version) in done.versions:
-                digest = _checksum_or_blank(f.path)  # touched or changed since?
+                digest = _checksum_or_blank(*f.paths)  # touched or changed since?
             if digest is None or (f.recording, digest, version) not in done.keys:
                 yield Job(f, digest, version)
                 continue
@@ -270,9 +287,9 @@ def _run(
     )
 
 
-def _checksum_or_blank(path: str) -> str:
+def _checksum_or_blank(*paths: str) -> str:
     try:
-        return checksum(path)
+        return checksum(*paths)
     except OSError:
         return ""  # the worker reports why the file cannot be read
 
