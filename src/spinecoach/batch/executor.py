@@ -48,6 +48,7 @@ CONNECT_TIMEOUT_S = 30.0
 """How long to wait for a Dask scheduler to answer before giving up with one line."""
 
 DASK_SETTINGS: dict[str, object] = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
     "distributed.admin.tick.interval": "1s",
     "distributed.admin.system-monitor.interval": "2s",
@@ -55,11 +56,14 @@ DASK_SETTINGS: dict[str, object] = {
     "distributed.scheduler.work-stealing-interval": "1s",
 }
 """Dask settings for the scheduler and workers of a cohort run (``dask.config.set`` before a
-``LocalCluster``; the same keys in a Dask YAML file or ``DASK_...`` variables where ``dask
-scheduler`` and ``dask worker`` run). By default a worker samples its task thread's stack every
-10 ms for the dashboard's profile and every process wakes every 20 ms to watch its event loop:
-with tasks of pure-Python analysis that cost 6 % of a core idle and slowed the analysis thread
-itself (bench/cohort.py); these keep the checks, less often."""
+``LocalCluster``; the same keys in a Dask YAML file where ``dask scheduler`` and ``dask worker``
+run, see README "Cohorts"). Dask starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which
+turns off glibc's adaptive mmap threshold: every large NumPy array is then mapped and unmapped
+afresh, four times the page faults, and the same analysis took 40 % more CPU time than in a
+plain process (bench/cohort.py). Unset, glibc's defaults apply, as in the local pool. The
+others keep the scheduler's and workers' checks, less often: by default a worker samples its
+task thread's stack every 10 ms for the dashboard and every process wakes every 20 ms to watch
+its event loop, 6 % of a core with nothing to do."""
 
 _SPAWN = multiprocessing.get_context("spawn")
 _ADDRESS = re.compile(r"^(tcp|tls|ws|wss|ucx)://[^\s/:]+(:\d{1,5})?/?$")
