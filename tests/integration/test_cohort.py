@@ -76,12 +76,19 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    """A real Dask cluster on this machine: a scheduler and two worker processes."""
+    """A real Dask cluster on this machine: a scheduler and two worker processes, with the
+    settings README "Cohorts" recommends (workers without MALLOC_TRIM_THRESHOLD_)."""
+    import dask
     from distributed import LocalCluster
 
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as local:
+    from spinecoach.batch.executor import DASK_SETTINGS
+
+    with (
+        dask.config.set(DASK_SETTINGS),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+    ):
         yield local.scheduler_address
 
 
