@@ -52,8 +52,8 @@ TASK_ROWS = 1_500_000
 machine (1.7 µs a row for two sensors), so the engine's cost per task (a few milliseconds on
 Dask: scheduling, a round trip, the result's journal part) stays well under 1 %. A recording
 longer than this is a task of its own."""
-MIN_TASK_ROWS = 100_000
-"""Fewest samples in a task near the end of a large cohort (about 0.15 s of analysis): the
+MIN_TASK_ROWS = 50_000
+"""Fewest samples in a task near the end of a large cohort (about 0.1 s of analysis): the
 last tasks are small so that no worker waits long for the others, but not so small that the
 cost per task shows."""
 TASKS_PER_SLOT = 2
