@@ -126,6 +126,8 @@ def test_dask_cluster_local_pool_and_direct_calls_agree(
 ) -> None:
     folder, bad = cohort
     with make_executor(scheduler=cluster) as on_cluster:
+        assert isinstance(on_cluster, ClusterExecutor)
+        assert on_cluster.workers_trimming_malloc() == 0  # the recommended settings hold
         on_dask = _run(folder, tmp_path / "dask.parquet", on_cluster)
     on_pool = _run(folder, tmp_path / "pool.parquet", pool)
     direct = _direct(folder)
@@ -292,3 +294,21 @@ def test_a_long_recording_is_analysed_in_the_worker_process_itself(
         summary = run_cohort(folder, tmp_path / "features.parquet", executor, slots=2)
     assert (summary.analysed, summary.failed) == (1, 0)
     assert summary.samples == 370_000
+
+
+def test_a_cluster_with_dasks_default_malloc_setting_is_noticed() -> None:
+    """Dask's own default (MALLOC_TRIM_THRESHOLD_=65536 in its workers) is what the command
+    warns about; the module's cluster, with the recommended settings, has none (above)."""
+    import dask
+    from distributed import LocalCluster
+
+    default = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 65536}
+    with (
+        dask.config.set(default),  # as Dask ships it (the module's cluster set it aside)
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+        make_executor(scheduler=local.scheduler_address) as executor,
+    ):
+        assert isinstance(executor, ClusterExecutor)
+        assert executor.workers_trimming_malloc() == 1

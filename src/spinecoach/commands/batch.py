@@ -102,9 +102,15 @@ def _run(
 ) -> CohortSummary:
     """Start the executor, run the cohort on it, and shut it down whatever happens."""
     from spinecoach.batch.cohort import run_cohort
-    from spinecoach.batch.executor import make_executor, worker_slots
+    from spinecoach.batch.executor import ClusterExecutor, make_executor, worker_slots
 
     executor = make_executor(workers=workers, scheduler=scheduler)
+    if isinstance(executor, ClusterExecutor) and (slow := executor.workers_trimming_malloc()):
+        typer.echo(
+            f"note: {slow} of the cluster's workers run with MALLOC_TRIM_THRESHOLD_ set, which "
+            "slows the analysis by about 40 %; see README 'On a Dask cluster' for the settings",
+            err=True,
+        )
     try:
         with _progress_bar() as progress:
             summary = run_cohort(
