@@ -16,6 +16,8 @@ scheduling, moving results, writing tables, workers idle at the end). The plain 
 figure (finding files, writing its table) is its floor. The same share in CPU time, ``(CPU of
 every process of the set-up - CPU of the analysis threads) / CPU of the analysis threads``,
 is given beside it: it barely moves when other work loads the machine, where wall times do.
+It counts this process whole, so it includes the idle schedulers of the LocalClusters that
+wait for their turn (about 1 % of a core with the settings of ``DASK_SETTINGS``).
 """
 
 from __future__ import annotations
