@@ -31,6 +31,9 @@ def _check_options(folder: Path, out: Path, workers: int | None, scheduler: str 
         raise InputError(f"--workers {workers}: must be at least 1")
     if workers is not None and scheduler is not None:
         raise InputError("--workers: a Dask cluster (--scheduler) brings its own workers")
+    from spinecoach.batch.recordings import PLACEMENTS, read_placements
+
+    read_placements(folder / PLACEMENTS)  # a bad placements file is said before workers start
 
 
 @contextmanager
