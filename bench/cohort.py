@@ -8,6 +8,16 @@ into a features table, the set-ups interleaved and repeated, and the medians com
 plain loop is what a user would write instead: find the files, analyse each in turn in one
 process, collect the rows, write one Parquet file. Worker start-up is excluded (every set-up
 is warmed on a few small recordings first) and reported apart.
+
+Engine overhead, the same way for every set-up: ``(wall x workers - A) / A``, where ``A`` is
+the analysis time of the recordings summed over recordings (each timed where it ran, around
+the analysis alone): the share of the workers' time not spent analysing (finding files,
+scheduling, moving results, writing tables, workers idle at the end). The plain loop's own
+figure (finding files, writing its table) is its floor. The same share in CPU time, ``(CPU of
+every process of the set-up - CPU of the analysis threads) / CPU of the analysis threads``,
+is given beside it: it barely moves when other work loads the machine, where wall times do.
+It counts this process whole, so it includes the idle schedulers of the LocalClusters that
+wait for their turn (about 1 % of a core with the settings of ``DASK_SETTINGS``).
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ import statistics
 import tempfile
 import time
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +73,21 @@ def make_cohort(folder: Path, count: int, seed: int = 1) -> dict[str, int]:
     return census
 
 
-def plain_loop(folder: Path, out: Path) -> tuple[int, int]:
+@dataclass
+class Run:
+    """One run of one set-up: wall and CPU time, and the analysis's share of them."""
+
+    samples: int
+    failed: int
+    seconds: float = 0.0
+    cpu_s: float = 0.0
+    """CPU time of this process (driver, and a LocalCluster's scheduler) and of the set-up's
+    worker processes during the run (the other set-ups' idle workers are not counted)."""
+    analysis_s: float = 0.0
+    analysis_cpu_s: float = 0.0
+
+
+def plain_loop(folder: Path, out: Path) -> Run:
     """The peer: every recording analysed in turn in this process, one table written."""
     import pandas as pd
 
@@ -71,19 +96,21 @@ def plain_loop(folder: Path, out: Path) -> tuple[int, int]:
     from spinecoach.batch.recordings import find_recordings
     from spinecoach.errors import SpinecoachError
 
-    rows, failed = [], 0
+    rows, failed, wall, cpu = [], 0, 0.0, 0.0
     for found in find_recordings(folder):
+        w0, c0 = time.perf_counter(), time.thread_time()
         try:
             analysis = analyze_recording(found.path, found.file_format)
+            rows.append({"recording": found.recording, **feature_row(analysis)})
         except SpinecoachError:
             failed += 1
-            continue
-        rows.append({"recording": found.recording, **feature_row(analysis)})
+        wall += time.perf_counter() - w0
+        cpu += time.thread_time() - c0
     pd.DataFrame(rows).to_parquet(out)
-    return sum(r["samples"] for r in rows), failed
+    return Run(sum(r["samples"] for r in rows), failed, analysis_s=wall, analysis_cpu_s=cpu)
 
 
-def engine_run(folder: Path, out: Path, executor: Any, slots: int) -> tuple[int, int]:
+def engine_run(folder: Path, out: Path, executor: Any, slots: int) -> Run:
     """Ours: ``spinecoach batch`` (its function) on ``executor``, from scratch."""
     from spinecoach.batch.cohort import run_cohort
     from spinecoach.batch.results import Journal, OutputTables
@@ -93,7 +120,26 @@ def engine_run(folder: Path, out: Path, executor: Any, slots: int) -> tuple[int,
         path.unlink(missing_ok=True)
     Journal(out).clear()
     summary = run_cohort(folder, out, executor, slots=slots)
-    return summary.samples, summary.failed
+    return Run(
+        summary.samples,
+        summary.failed,
+        analysis_s=summary.analysis_seconds,
+        analysis_cpu_s=summary.analysis_cpu_seconds,
+    )
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) so far of this process and the processes ``pids``."""
+    import psutil
+
+    total = 0.0
+    for process in [psutil.Process(), *(psutil.Process(pid) for pid in pids)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 class Setup:
@@ -101,7 +147,7 @@ class Setup:
 
     def __init__(self, name: str, workers: int, engine: str) -> None:
         self.name, self.workers, self.engine = name, workers, engine
-        self.seconds: list[float] = []
+        self.runs: list[Run] = []
         self.startup_s = 0.0
         self._context: AbstractContextManager[Any] = nullcontext()
         self.executor: Any = None
@@ -111,12 +157,19 @@ class Setup:
 
         t0 = time.perf_counter()
         if self.engine == "dask":
+            import dask
             from distributed import LocalCluster
 
-            self._context = LocalCluster(
-                n_workers=self.workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            cluster = self._context.__enter__()
+            from spinecoach.batch.executor import DASK_SETTINGS
+
+            with dask.config.set(DASK_SETTINGS):  # the settings README "Cohorts" recommends
+                self._context = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+                cluster = self._context.__enter__()
             self.executor = make_executor(scheduler=cluster.scheduler_address)
         elif self.engine == "pool":
             self.executor = make_executor(workers=self.workers)
@@ -126,13 +179,26 @@ class Setup:
             plain_loop(warmup, out)
         self.startup_s = time.perf_counter() - t0
 
-    def run(self, folder: Path, out: Path) -> tuple[int, int]:
-        t0 = time.perf_counter()
+    def worker_pids(self) -> list[int]:
+        """The processes this set-up's work runs in, besides this one."""
+        from spinecoach.batch.executor import ClusterExecutor, RestartingProcessPool
+
+        if isinstance(self.executor, RestartingProcessPool):
+            return list(self.executor._pool._processes or {})
+        if isinstance(self.executor, ClusterExecutor):
+            return list(self.executor.client.run(os.getpid).values())
+        return []
+
+    def run(self, folder: Path, out: Path) -> Run:
+        pids = self.worker_pids()
+        c0, t0 = cpu_seconds(pids), time.perf_counter()
         if self.executor is None:
             result = plain_loop(folder, out)
         else:
             result = engine_run(folder, out, self.executor, self.workers)
-        self.seconds.append(time.perf_counter() - t0)
+        result.seconds = time.perf_counter() - t0
+        result.cpu_s = cpu_seconds(pids) - c0
+        self.runs.append(result)
         return result
 
     def stop(self) -> None:
@@ -142,7 +208,19 @@ class Setup:
 
     @property
     def median_s(self) -> float:
-        return statistics.median(self.seconds)
+        return statistics.median(r.seconds for r in self.runs)
+
+    @property
+    def overhead(self) -> float:
+        """Median share of the workers' wall time not spent analysing (0.05 = 5 %)."""
+        return statistics.median(
+            (r.seconds * self.workers - r.analysis_s) / r.analysis_s for r in self.runs
+        )
+
+    @property
+    def cpu_overhead(self) -> float:
+        """Median CPU time outside the analysis threads, as a share of theirs."""
+        return statistics.median((r.cpu_s - r.analysis_cpu_s) / r.analysis_cpu_s for r in self.runs)
 
 
 def _warmup_folder(folder: Path) -> None:
@@ -196,10 +274,13 @@ def _bench(tmp: Path, count: int, repeats: int) -> list[dict[str, Any]]:
         for r in range(repeats):
             order = setups[r % len(setups) :] + setups[: r % len(setups)]  # interleaved
             for setup in order:
-                got, failed = setup.run(folder, tmp / "features.parquet")
-                samples = max(samples, got)
+                run = setup.run(folder, tmp / "features.parquet")
+                samples = max(samples, run.samples)
                 print(
-                    f"  run {r + 1}: {setup.name:<30} {setup.seconds[-1]:6.1f} s ({failed} failed)"
+                    f"  run {r + 1}: {setup.name:<30} {run.seconds:6.1f} s, CPU {run.cpu_s:6.1f} s, "
+                    f"analysis {run.analysis_s:6.1f} s (CPU {run.analysis_cpu_s:.1f} s), "
+                    f"{run.failed} failed",
+                    flush=True,
                 )
     finally:
         for setup in setups:
@@ -219,7 +300,7 @@ def _row(
         "unit": unit,
         "peer_name": peer[0] if peer else None,
         "peer": round(peer[1], 3) if peer else None,
-        "ratio": round(ours / peer[1], 2) if peer else None,
+        "ratio": round(ours / peer[1], 2) if peer and peer[1] else None,
         "note": note,
     }
 
@@ -233,18 +314,27 @@ def _report(
     def rate(s: Setup) -> float:
         return count / s.median_s
 
-    loaded = f"machine shared and loaded (load {load:.1f} on {os.cpu_count()} cores)"
+    def share(s: Setup) -> str:
+        ms = statistics.median(
+            1000 * (r.seconds * s.workers - r.analysis_s) / count for r in s.runs
+        )
+        return (
+            f"{ms:.1f} ms per recording; in CPU time {100 * s.cpu_overhead:.1f} % "
+            f"(plain loop {100 * loop.cpu_overhead:.1f} %)"
+        )
+
+    state = f"load average {load:.1f} on {os.cpu_count()} cores"
     rows = []
-    for engine in ("local pool", "Dask LocalCluster"):
+    for engine, peer in (("local pool", "plain loop"), ("Dask LocalCluster", "local pool")):
         one, two = by[f"{engine}, 1 worker"], by[f"{engine}, 2 workers"]
-        extra_s = one.median_s - loop.median_s
+        peer_two = loop if peer == "plain loop" else by[f"{peer}, 2 workers"]
         rows += [
             _row(
                 f"{engine}, 2 workers vs plain loop ({count} recordings)",
                 rate(two),
                 "recordings/s",
                 ("plain loop", rate(loop)),
-                loaded,
+                state,
             ),
             _row(
                 f"{engine}: 2 workers vs 1",
@@ -254,11 +344,18 @@ def _report(
                 "speed-up; target >= 1.7 on 2 cores",
             ),
             _row(
-                f"{engine}, 1 worker: overhead per recording",
-                100 * extra_s / loop.median_s,
+                f"{engine}, 2 workers: engine overhead",
+                100 * two.overhead,
                 "% of analysis",
-                None,
-                f"{1000 * extra_s / count:.1f} ms per recording, checksums included; target < 5 %",
+                (peer, 100 * peer_two.overhead),
+                f"(wall x workers - analysis) / analysis; {share(two)}; target < 5 %",
+            ),
+            _row(
+                f"{engine}, 1 worker: engine overhead",
+                100 * one.overhead,
+                "% of analysis",
+                ("plain loop", 100 * loop.overhead),
+                share(one),
             ),
             _row(
                 f"{engine}, worker start-up",
@@ -269,28 +366,30 @@ def _report(
             ),
         ]
     dask2 = by["Dask LocalCluster, 2 workers"]
+    analysis_ms = statistics.median(1000 * r.analysis_s / count for r in loop.runs)
     rows += [
         _row(
             "Dask LocalCluster, 2 workers: samples/s",
             samples / dask2.median_s / 1e6,
             "M samples/s",
             ("plain loop", samples / loop.median_s / 1e6),
-            "time rows of two sensors at 100 Hz",
+            f"time rows of two sensors at 100 Hz; analysis {analysis_ms:.0f} ms per recording",
         ),
         _row(
             "resume checksum (XXH3-128) of every file, vs SHA-256",
             100 * hashing_s[0] / loop.median_s,
             "% of analysis",
             ("SHA-256", 100 * hashing_s[1] / loop.median_s),
-            f"{hashing_s[0]:.1f} s vs {hashing_s[1]:.1f} s for the cohort; untouched files "
+            f"{hashing_s[0]:.2f} s vs {hashing_s[1]:.2f} s for the cohort; untouched files "
             "are not read again on re-runs",
         ),
     ]
-    print(f"medians of {len(loop.seconds)} interleaved runs; {loaded}:")
+    print(f"medians of {len(loop.runs)} interleaved runs; {state}:")
     for s in setups:
         print(
-            f"  {s.name:<30} {s.median_s:6.1f} s = {rate(s):6.1f} recordings/s "
-            f"(start-up {s.startup_s:.1f} s)"
+            f"  {s.name:<30} {s.median_s:6.1f} s = {rate(s):6.1f} recordings/s, overhead "
+            f"{100 * s.overhead:5.1f} % (CPU {100 * s.cpu_overhead:5.1f} %), "
+            f"start-up {s.startup_s:.1f} s"
         )
     for r in rows:
         peer = f" vs {r['peer_name']} {r['peer']}" if r["peer_name"] else ""

@@ -76,12 +76,19 @@ def cohort(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, st
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    """A real Dask cluster on this machine: a scheduler and two worker processes."""
+    """A real Dask cluster on this machine: a scheduler and two worker processes, with the
+    settings README "Cohorts" recommends (workers without MALLOC_TRIM_THRESHOLD_)."""
+    import dask
     from distributed import LocalCluster
 
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as local:
+    from spinecoach.batch.executor import DASK_SETTINGS
+
+    with (
+        dask.config.set(DASK_SETTINGS),
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+    ):
         yield local.scheduler_address
 
 
@@ -119,6 +126,8 @@ def test_dask_cluster_local_pool_and_direct_calls_agree(
 ) -> None:
     folder, bad = cohort
     with make_executor(scheduler=cluster) as on_cluster:
+        assert isinstance(on_cluster, ClusterExecutor)
+        assert on_cluster.workers_trimming_malloc() == 0  # the recommended settings hold
         on_dask = _run(folder, tmp_path / "dask.parquet", on_cluster)
     on_pool = _run(folder, tmp_path / "pool.parquet", pool)
     direct = _direct(folder)
@@ -285,3 +294,21 @@ def test_a_long_recording_is_analysed_in_the_worker_process_itself(
         summary = run_cohort(folder, tmp_path / "features.parquet", executor, slots=2)
     assert (summary.analysed, summary.failed) == (1, 0)
     assert summary.samples == 370_000
+
+
+def test_a_cluster_with_dasks_default_malloc_setting_is_noticed() -> None:
+    """Dask's own default (MALLOC_TRIM_THRESHOLD_=65536 in its workers) is what the command
+    warns about; the module's cluster, with the recommended settings, has none (above)."""
+    import dask
+    from distributed import LocalCluster
+
+    default = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 65536}
+    with (
+        dask.config.set(default),  # as Dask ships it (the module's cluster set it aside)
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as local,
+        make_executor(scheduler=local.scheduler_address) as executor,
+    ):
+        assert isinstance(executor, ClusterExecutor)
+        assert executor.workers_trimming_malloc() == 1

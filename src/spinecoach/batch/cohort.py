@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +29,12 @@ from typing import Any
 from spinecoach import __version__
 from spinecoach.batch.features import FEATURES_LAYOUT, feature_row
 from spinecoach.batch.recordings import FoundRecording, checksum, find_recordings
-from spinecoach.batch.results import Journal, OutputTables, done_keys, write_outputs
+from spinecoach.batch.results import Journal, OutputLock, OutputTables, done_keys, write_outputs
 from spinecoach.errors import SpinecoachError
 from spinecoach.sensors.file_analysis import analyze_file
-from spinecoach.sensors.files import FileFormat
-from spinecoach.sensors.monitor import Analysis
+from spinecoach.sensors.files import FileFormat, read_recording
+from spinecoach.sensors.monitor import Analysis, LumbarMonitor
+from spinecoach.sensors.recording import merge_sensors
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
 __all__ = [
@@ -42,17 +43,35 @@ __all__ = [
     "analysis_version",
     "analyze_jobs",
     "analyze_recording",
+    "estimated_rows",
     "run_cohort",
 ]
 
-TASK_BYTES = 16_000_000
-"""Recordings are gathered into one task until their files add up to this (about 20 minutes
-of a two-sensor recording at 100 Hz in Parquet): long enough that the engine's cost per task
-is small beside the analysis, short enough to keep every worker busy to the end."""
-TASK_MAX_RECORDINGS = 64
-"""At most this many recordings in one task, however small."""
+TASK_ROWS = 1_500_000
+"""Most samples (time rows) gathered into one task: about 2.5 s of analysis on the development
+machine (1.7 µs a row for two sensors), so the engine's cost per task (a few milliseconds on
+Dask: scheduling, a round trip, the result's journal part) stays well under 1 %. A recording
+longer than this is a task of its own."""
+MIN_TASK_ROWS = 50_000
+"""Fewest samples in a task near the end of a large cohort (about 0.1 s of analysis): the
+last tasks are small so that no worker waits long for the others, but not so small that the
+cost per task shows."""
 TASKS_PER_SLOT = 2
 """Tasks in flight per worker slot: one running, one waiting, so no worker idles."""
+GUIDED_SHARE = 2
+"""Each new task takes 1 / (GUIDED_SHARE x slots) of the samples still to be gathered (guided
+self-scheduling, Polychronopoulos and Kuck 1987): large tasks first, ever smaller ones to the
+end, so a cohort needs few tasks and the workers finish together."""
+TASK_MAX_RECORDINGS = 256
+"""At most this many recordings in one task, however small (bounds a task's result rows)."""
+BYTES_PER_ROW: dict[str, int] = {".parquet": 100, ".csv": 160, "xsens-dot": 180}
+"""File bytes per time row, to judge a recording's samples without opening it (two sensors
+of float64 in Parquet; CSV text; an Xsens DOT export's one sensor with its Euler angles)."""
+
+ANALYSIS_S, ANALYSIS_CPU_S = "analysis_s", "analysis_cpu_s"
+"""Keys of a worker's result row (not table columns): the wall and CPU time the analysis of
+that recording took, failures included; summed into :class:`CohortSummary` to tell the
+engine's cost from the analysis's (bench/cohort.py)."""
 
 ProgressHook = Callable[[int, int, int], None]
 """Called with (recordings done or skipped, recordings found, samples analysed)."""
@@ -78,6 +97,10 @@ class CohortSummary:
     failed: int
     samples: int
     seconds: float
+    analysis_seconds: float
+    """Wall time of the analyses of this run, summed over recordings (workers in parallel)."""
+    analysis_cpu_seconds: float
+    """CPU time of the thread that ran each analysis, summed over recordings."""
     features_rows: int
     failures_rows: int
     tables: OutputTables
@@ -97,13 +120,27 @@ def analyze_recording(
     path: str | Path,
     file_format: FileFormat = "canonical",
     settings: SensorSettings = DEFAULT_SETTINGS,
+    *,
+    sacrum: str | Path | None = None,
 ) -> Analysis:
     """The analysis of ``spinecoach sensors analyze`` on one file, read in blocks.
 
     One process per recording (no orientation workers of its own): a cohort's parallelism is
-    across recordings, and Dask's worker processes may not start children.
+    across recordings, and Dask's worker processes may not start children. ``sacrum``: the
+    sacrum sensor's export when ``path`` is the lumbar sensor's, the two paired sample by
+    sample as ``spinecoach sensors convert`` pairs them, then analysed as one recording.
     """
-    return analyze_file(path, settings, file_format=file_format, parallel=False)
+    if sacrum is None:
+        return analyze_file(path, settings, file_format=file_format, parallel=False)
+    both = merge_sensors(
+        {
+            "lumbar": read_recording(path, file_format, sensor_name="lumbar"),
+            "sacrum": read_recording(sacrum, file_format, sensor_name="sacrum"),
+        }
+    )
+    monitor = LumbarMonitor(settings)
+    monitor.feed(both)
+    return monitor.finish()
 
 
 def analyze_jobs(
@@ -112,9 +149,12 @@ def analyze_jobs(
     """One task on a worker: analyse each recording; a result row each, feature or failure."""
     rows: list[dict[str, Any]] = []
     for job in jobs:
-        identity = _identity(job, job.checksum or _checksum_or_blank(job.found.path))
+        identity = _identity(job, job.checksum or _checksum_or_blank(*job.found.paths))
+        wall, cpu = time.perf_counter(), time.thread_time()
         try:
-            analysis = analyze_recording(job.found.path, job.found.file_format, settings)
+            analysis = analyze_recording(
+                job.found.path, job.found.file_format, settings, sacrum=job.found.sacrum
+            )
         except SpinecoachError as exc:  # the recording column names the file already
             reason = str(exc).removeprefix(f"{job.found.path}: ")
             rows.append(identity | _failure(type(exc).__name__, reason))
@@ -124,6 +164,10 @@ def analyze_jobs(
             rows.append(
                 identity | {"status": "ok", "error": None, "reason": None} | feature_row(analysis)
             )
+        rows[-1] |= {
+            ANALYSIS_S: time.perf_counter() - wall,
+            ANALYSIS_CPU_S: time.thread_time() - cpu,
+        }
     return rows
 
 
@@ -159,8 +203,31 @@ def run_cohort(
     """Analyse every recording under ``folder`` into ``out`` (and its failures and days tables).
 
     ``slots``: how many tasks the executor runs at once (its workers). ``per_task``: at most
-    this many recordings per task (default: gathered by size, see ``TASK_BYTES``).
+    this many recordings per task (default: gathered by samples, see ``_tasks``). Raises
+    :class:`~spinecoach.batch.results.OutputBusyError` when another run writes ``out``.
     """
+    with OutputLock(out):
+        return _run(
+            folder,
+            out,
+            executor,
+            slots=slots,
+            settings=settings,
+            per_task=per_task,
+            progress=progress,
+        )
+
+
+def _run(
+    folder: Path,
+    out: Path,
+    executor: Executor,
+    *,
+    slots: int,
+    settings: SensorSettings,
+    per_task: int | None,
+    progress: ProgressHook | None,
+) -> CohortSummary:
     start = time.perf_counter()
     tables = OutputTables.beside(out)
     journal = Journal(out)
@@ -172,6 +239,7 @@ def run_cohort(
     done = done_keys(previous + journal.parts())
     current: dict[str, tuple[str, str]] = {}
     tally = {"done": 0, "skipped": 0, "failed": 0, "samples": 0}
+    spent = {ANALYSIS_S: 0.0, ANALYSIS_CPU_S: 0.0}
     report = progress or (lambda done, total, samples: None)
 
     def pending() -> Iterator[Job]:
@@ -179,7 +247,7 @@ def run_cohort(
             stat_key = (f.recording, f.size_bytes, f.modified_ns, version)
             digest = done.checksums.get(stat_key)
             if digest is None and (f.recording, version) in done.versions:
-                digest = _checksum_or_blank(f.path)  # touched or changed since?
+                digest = _checksum_or_blank(*f.paths)  # touched or changed since?
             if digest is None or (f.recording, digest, version) not in done.keys:
                 yield Job(f, digest, version)
                 continue
@@ -194,12 +262,14 @@ def run_cohort(
         tally["done"] += len(rows)
         tally["failed"] += sum(r["status"] != "ok" for r in rows)
         tally["samples"] += sum(r.get("samples") or 0 for r in rows)
+        for key in (ANALYSIS_S, ANALYSIS_CPU_S):
+            spent[key] += sum(r.get(key, 0.0) for r in rows)
         report(tally["done"], len(found), tally["samples"])
 
     report(0, len(found), 0)
-    spread = max(1, len(found) // (max(1, slots) * TASKS_PER_SLOT * 2))  # small cohorts: all busy
-    tasks = _tasks(pending(), per_task or min(TASK_MAX_RECORDINGS, spread))
-    _drain(executor, tasks, settings, max(1, slots) * TASKS_PER_SLOT, finished)
+    slots = max(1, slots)
+    tasks = _tasks(list(pending()), slots, per_task or TASK_MAX_RECORDINGS)
+    _drain(executor, tasks, settings, slots * TASKS_PER_SLOT, finished)
     features_rows, failures_rows = write_outputs(tables, previous + journal.parts(), current)
     journal.clear()
     return CohortSummary(
@@ -209,29 +279,47 @@ def run_cohort(
         failed=tally["failed"],
         samples=tally["samples"],
         seconds=time.perf_counter() - start,
+        analysis_seconds=spent[ANALYSIS_S],
+        analysis_cpu_seconds=spent[ANALYSIS_CPU_S],
         features_rows=features_rows,
         failures_rows=failures_rows,
         tables=tables,
     )
 
 
-def _checksum_or_blank(path: str) -> str:
+def _checksum_or_blank(*paths: str) -> str:
     try:
-        return checksum(path)
+        return checksum(*paths)
     except OSError:
         return ""  # the worker reports why the file cannot be read
 
 
-def _tasks(jobs: Iterable[Job], most: int) -> Iterator[list[Job]]:
-    """Consecutive jobs gathered until their files reach ``TASK_BYTES`` or ``most`` jobs."""
+def estimated_rows(found: FoundRecording) -> int:
+    """The samples (time rows) of a recording judged from its file's size and format."""
+    kind = "xsens-dot" if found.file_format == "xsens-dot" else Path(found.path).suffix.lower()
+    return max(1, found.size_bytes // BYTES_PER_ROW.get(kind, BYTES_PER_ROW[".csv"]))
+
+
+def _tasks(jobs: list[Job], slots: int, most: int) -> Iterator[list[Job]]:
+    """Consecutive jobs gathered by samples: each task about ``1 / (GUIDED_SHARE x slots)`` of
+    the samples left, between ``MIN_TASK_ROWS`` (or less for a small cohort, so every slot gets
+    work) and ``TASK_ROWS``, and at most ``most`` jobs."""
+    remaining = sum(estimated_rows(job.found) for job in jobs)
+    floor = min(MIN_TASK_ROWS, remaining // (slots * GUIDED_SHARE * 2))
+
+    def target() -> int:
+        return min(TASK_ROWS, max(floor, remaining // (slots * GUIDED_SHARE)))
+
     task: list[Job] = []
-    size = 0
+    rows, goal = 0, target()
     for job in jobs:
+        size = estimated_rows(job.found)
         task.append(job)
-        size += job.found.size_bytes
-        if size >= TASK_BYTES or len(task) >= most:
+        rows += size
+        remaining -= size
+        if rows >= goal or len(task) >= most:
             yield task
-            task, size = [], 0
+            task, rows, goal = [], 0, target()
     if task:
         yield task
 

@@ -5,17 +5,22 @@ A recording directly in the cohort folder belongs to the patient named before th
 of its file name (as in Xsens DOT exports, ``yao_D4CA6EF177E4_20210830_170505.csv``). The day
 is the first date written in the file name or, failing that, in its folders (``2026-11-02``
 or ``20261102``); without one the day is empty. Canonical CSV and Parquet recordings and Xsens
-DOT exports are recognised by their header; a lone Xsens DOT export is one sensor and is
-analysed as the lumbar sensor (convert pairs first with ``spinecoach sensors convert``).
+DOT exports are recognised by their header. Xsens DOT exports come one file per sensor, named
+``TAG_ADDRESS_YYYYMMDD_HHMMSS.csv`` by the app: two in the same folder with the same start
+stamp, one placed on the lumbar spine and one on the sacrum, are one recording (paired sample
+by sample as ``spinecoach sensors convert`` does). A file's placement is its device tag when
+the tag is ``lumbar`` or ``sacrum``, else the row of ``placements.csv`` in the cohort folder
+naming its tag or address. Any other export is one sensor, analysed as the lumbar sensor.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import xxhash
@@ -23,11 +28,17 @@ import xxhash
 from spinecoach.errors import InputError
 from spinecoach.sensors.files import FileFormat
 
-__all__ = ["FoundRecording", "checksum", "find_recordings"]
+__all__ = ["PLACEMENTS", "FoundRecording", "checksum", "find_recordings", "read_placements"]
 
 SUFFIXES = (".csv", ".parquet")
 SNIFF_BYTES = 4096
 """The start of a CSV file read to tell a canonical recording from a vendor export."""
+
+PLACEMENTS = "placements.csv"
+"""Optional file in the cohort folder: ``device,sensor`` rows, the device an Xsens DOT tag or
+address (``D4CA6EF17860``), the sensor ``lumbar`` or ``sacrum``."""
+_SENSORS = ("lumbar", "sacrum")
+_XSENS_NAME = re.compile(r"^(?P<tag>[^_]+)_(?P<address>[0-9A-Fa-f]{12})_(?P<stamp>\d{8}_\d{6})$")
 
 HASH_CHUNK_BYTES = 1 << 20
 _DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})-?(\d{2})-?(\d{2})(?!\d)")
@@ -48,6 +59,13 @@ class FoundRecording:
     size_bytes: int
     modified_ns: int
     """Modification time: with the size, tells a file untouched since its checksum was taken."""
+    sacrum: str | None = None
+    """For a pair of one-sensor exports: the sacrum sensor's file (``path`` is the lumbar's)."""
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The file, or the lumbar and the sacrum file of a pair."""
+        return (self.path,) if self.sacrum is None else (self.path, self.sacrum)
 
 
 def find_recordings(folder: Path, exclude: Iterable[Path] = ()) -> list[FoundRecording]:
@@ -55,7 +73,8 @@ def find_recordings(folder: Path, exclude: Iterable[Path] = ()) -> list[FoundRec
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder")
     root = folder.resolve()
-    skip = {p.resolve() for p in exclude}
+    placements = read_placements(root / PLACEMENTS)
+    skip = {p.resolve() for p in exclude} | {root / PLACEMENTS}
     found: list[FoundRecording] = []
     for here, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(here, d) not in skip)
@@ -64,8 +83,58 @@ def find_recordings(folder: Path, exclude: Iterable[Path] = ()) -> list[FoundRec
             if name.startswith(".") or path.suffix.lower() not in SUFFIXES or path in skip:
                 continue
             found.append(_describe(root, path))
+    found = _pair_exports(found, placements)
     found.sort(key=lambda f: (-f.size_bytes, f.recording))
     return found
+
+
+def read_placements(path: Path) -> dict[str, str]:
+    """Device tag or address (lower case) -> ``lumbar`` or ``sacrum``; empty without the file."""
+    if not path.is_file():
+        return {}
+    placements: dict[str, str] = {}
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        rows = csv.DictReader(fh)
+        if rows.fieldnames is None or not {"device", "sensor"} <= set(rows.fieldnames):
+            raise InputError(f"{path}: needs the columns device,sensor")
+        for line, row in enumerate(rows, start=2):
+            device, sensor = (row["device"] or "").strip(), (row["sensor"] or "").strip().lower()
+            if not device:
+                raise InputError(f"{path} line {line}: device is empty")
+            if sensor not in _SENSORS:
+                raise InputError(f"{path} line {line}: sensor '{sensor}' is not lumbar or sacrum")
+            placements[device.lower()] = sensor
+    return placements
+
+
+def _pair_exports(found: list[FoundRecording], placements: dict[str, str]) -> list[FoundRecording]:
+    """Xsens DOT exports started together in one folder, one per placement, become one pair."""
+    together: dict[tuple[str, str], dict[str, list[FoundRecording]]] = {}
+    for f in found:
+        name = _XSENS_NAME.match(Path(f.path).stem) if f.file_format == "xsens-dot" else None
+        if name is None:
+            continue
+        tag, address = name["tag"].lower(), name["address"].lower()
+        place = tag if tag in _SENSORS else placements.get(tag) or placements.get(address)
+        if place is not None:
+            group = together.setdefault((str(Path(f.path).parent), name["stamp"]), {})
+            group.setdefault(place, []).append(f)
+    pairs: dict[str, FoundRecording] = {}
+    for group in together.values():
+        lumbar, sacrum = group.get("lumbar", []), group.get("sacrum", [])
+        if len(lumbar) != 1 or len(sacrum) != 1:
+            continue  # none or several of one placement: each export alone
+        (lower,) = sacrum
+        pairs[lumbar[0].path] = replace(
+            lumbar[0],
+            recording=f"{lumbar[0].recording}+{Path(lower.path).name}",
+            size_bytes=lumbar[0].size_bytes + lower.size_bytes,
+            modified_ns=max(lumbar[0].modified_ns, lower.modified_ns),
+            sacrum=lower.path,
+        )
+        pairs[lower.path] = pairs[lumbar[0].path]
+    kept = [pairs.get(f.path, f) for f in found]
+    return list({f.recording: f for f in kept}.values())
 
 
 def _describe(root: Path, path: Path) -> FoundRecording:
@@ -110,15 +179,17 @@ def _sniff(path: Path) -> FileFormat:
     return "canonical"
 
 
-def checksum(path: str | Path) -> str:
-    """XXH3-128 of the file's bytes (hex): a recording's identity across runs.
+def checksum(*paths: str | Path) -> str:
+    """XXH3-128 of the files' bytes, one after the other (hex): a recording's identity across
+    runs (a pair of exports: both files).
 
     A non-cryptographic hash is enough to tell a changed file (nobody forges recordings to
     skip their analysis), and XXH3 reads at memory speed, where SHA-256 would add a tenth to
     the analysis of every recording (bench/cohort.py).
     """
     digest = xxhash.xxh3_128()
-    with Path(path).open("rb") as fh:
-        while chunk := fh.read(HASH_CHUNK_BYTES):
-            digest.update(chunk)
+    for path in paths:
+        with Path(path).open("rb") as fh:
+            while chunk := fh.read(HASH_CHUNK_BYTES):
+                digest.update(chunk)
     return digest.hexdigest()

@@ -12,13 +12,16 @@ run, and skips what they already hold.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
+import socket
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pyarrow as pa
@@ -31,9 +34,20 @@ from spinecoach.batch.features import (
     RESULT_SCHEMA,
     daily_features,
 )
+from spinecoach.errors import InputError
 from spinecoach.outputs import atomic_output
 
-__all__ = ["ROW_GROUP_ROWS", "Done", "Journal", "Key", "OutputTables", "done_keys", "write_outputs"]
+__all__ = [
+    "ROW_GROUP_ROWS",
+    "Done",
+    "Journal",
+    "Key",
+    "OutputBusyError",
+    "OutputLock",
+    "OutputTables",
+    "done_keys",
+    "write_outputs",
+]
 
 ROW_GROUP_ROWS = 4096
 """Rows gathered before a row group is written: the most the writer holds at once."""
@@ -59,6 +73,62 @@ class OutputTables:
         return cls(
             out, out.with_name(f"{stem}.failures.parquet"), out.with_name(f"{stem}.days.parquet")
         )
+
+
+class OutputBusyError(InputError):
+    """Another run is writing the same output tables."""
+
+
+class OutputLock:
+    """One run at a time per output: an exclusive lock on ``.NAME.lock`` beside the output.
+
+    Two runs on the same output would interleave their journal parts and replace each other's
+    tables. The lock is the operating system's (``flock``, which Linux also honours across
+    machines on NFS), so it goes with the process that held it, ``kill -9`` included: a killed
+    run never leaves a stale lock behind. The file itself stays (removing it would let two
+    later runs lock two different files); it holds who locked it last, for the message.
+    Re-entrant within a process (the command takes it before starting workers, the run again).
+    """
+
+    _held: ClassVar[dict[Path, list[int]]] = {}
+    """Lock path -> [file descriptor, times entered] for the locks this process holds."""
+    _guard: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.path = out.with_name(f".{out.name}.lock").resolve()
+
+    def __enter__(self) -> OutputLock:
+        import fcntl
+
+        with self._guard:
+            if self.path in self._held:
+                self._held[self.path][1] += 1
+                return self
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.pread(fd, 200, 0).decode("utf-8", errors="replace").strip()
+                os.close(fd)
+                raise OutputBusyError(
+                    f"--out {self.out}: another run is writing it"
+                    f" ({holder or 'unknown process'}); wait for it to finish, or stop it, "
+                    "then run again (it resumes)"
+                ) from None
+            since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()} since {since}".encode(), 0)
+            self._held[self.path] = [fd, 1]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._guard:
+            held = self._held[self.path]
+            held[1] -= 1
+            if held[1] == 0:
+                del self._held[self.path]
+                os.close(held[0])  # releases the lock
 
 
 class Journal:

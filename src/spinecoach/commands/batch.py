@@ -15,6 +15,7 @@ from spinecoach.errors import InputError
 
 if TYPE_CHECKING:
     from spinecoach.batch.cohort import CohortSummary, ProgressHook
+    from spinecoach.sensors.settings import SensorSettings
 
 __all__ = ["register"]
 
@@ -30,6 +31,9 @@ def _check_options(folder: Path, out: Path, workers: int | None, scheduler: str 
         raise InputError(f"--workers {workers}: must be at least 1")
     if workers is not None and scheduler is not None:
         raise InputError("--workers: a Dask cluster (--scheduler) brings its own workers")
+    from spinecoach.batch.recordings import PLACEMENTS, read_placements
+
+    read_placements(folder / PLACEMENTS)  # a bad placements file is said before workers start
 
 
 @contextmanager
@@ -91,6 +95,47 @@ def _rows(count: int) -> str:
     return f"{count} row" if count == 1 else f"{count} rows"
 
 
+def _run(
+    folder: Path,
+    out: Path,
+    workers: int | None,
+    scheduler: str | None,
+    per_task: int | None,
+    settings: SensorSettings,
+) -> CohortSummary:
+    """Start the executor, run the cohort on it, and shut it down whatever happens."""
+    from spinecoach.batch.cohort import run_cohort
+    from spinecoach.batch.executor import ClusterExecutor, make_executor, worker_slots
+
+    executor = make_executor(workers=workers, scheduler=scheduler)
+    if isinstance(executor, ClusterExecutor) and (slow := executor.workers_trimming_malloc()):
+        typer.echo(
+            f"note: {slow} of the cluster's workers run with MALLOC_TRIM_THRESHOLD_ set, which "
+            "slows the analysis by about 40 %; see README 'On a Dask cluster' for the settings",
+            err=True,
+        )
+    try:
+        with _progress_bar() as progress:
+            summary = run_cohort(
+                folder,
+                out,
+                executor,
+                slots=worker_slots(executor),
+                settings=settings,
+                per_task=per_task,
+                progress=progress,
+            )
+    except KeyboardInterrupt:
+        executor.shutdown(wait=False, cancel_futures=True)
+        typer.echo("interrupted: run the same command again to resume", err=True)
+        raise typer.Abort() from None
+    except BaseException:
+        executor.shutdown(wait=False, cancel_futures=True)  # finished work stays in the journal
+        raise
+    executor.shutdown()
+    return summary
+
+
 def register(app: typer.Typer) -> None:
     @app.command("batch")
     def batch_command(
@@ -120,34 +165,15 @@ def register(app: typer.Typer) -> None:
         """Analyse every recording under DIR into per-recording and per-day feature tables."""
         import pyarrow.parquet as pq
 
-        from spinecoach.batch.cohort import run_cohort
-        from spinecoach.batch.executor import make_executor, worker_slots
+        from spinecoach.batch.results import OutputLock
         from spinecoach.commands.sensors import _settings
 
         _check_options(folder, out, workers, scheduler)
         if per_task is not None and per_task < 1:
             raise InputError(f"--per-task {per_task}: must be at least 1")
         settings = _settings(settings_file)
-        executor = make_executor(workers=workers, scheduler=scheduler)
-        try:
-            with _progress_bar() as progress:
-                summary = run_cohort(
-                    folder,
-                    out,
-                    executor,
-                    slots=worker_slots(executor),
-                    settings=settings,
-                    per_task=per_task,
-                    progress=progress,
-                )
-        except KeyboardInterrupt:
-            executor.shutdown(wait=False, cancel_futures=True)
-            typer.echo("interrupted: run the same command again to resume", err=True)
-            raise typer.Abort() from None
-        except BaseException:
-            executor.shutdown(wait=False, cancel_futures=True)  # finished work stays in the journal
-            raise
-        executor.shutdown()
+        with OutputLock(out):  # before the workers start: a busy output is said at once
+            summary = _run(folder, out, workers, scheduler, per_task, settings)
         failures = pq.read_table(
             summary.tables.failures, columns=["recording", "error", "reason"]
         ).to_pylist()

@@ -99,10 +99,23 @@ def _job(name: str, size: int) -> Job:
 def test_small_recordings_share_a_task_and_large_ones_go_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(cohort, "TASK_BYTES", 1000)
-    jobs = [_job("big", 5000), _job("mid", 600), *(_job(f"s{i}", 100) for i in range(9))]
-    tasks = [[j.found.recording for j in t] for t in cohort._tasks(jobs, most=4)]
-    assert tasks == [["big"], ["mid", "s0", "s1", "s2"], ["s3", "s4", "s5", "s6"], ["s7", "s8"]]
+    monkeypatch.setattr(cohort, "TASK_ROWS", 50)
+    monkeypatch.setattr(cohort, "MIN_TASK_ROWS", 10)
+    rows = cohort.BYTES_PER_ROW[".parquet"]
+    jobs = [_job("big.parquet", 80 * rows), *(_job(f"s{i}.parquet", 4 * rows) for i in range(20))]
+    tasks = [[j.found.recording for j in t] for t in cohort._tasks(jobs, slots=2, most=4)]
+    assert tasks[0] == ["big.parquet"]
+    assert [j for t in tasks for j in t] == [j.found.recording for j in jobs]
+    assert all(len(t) <= 4 for t in tasks)
+    sizes = [len(t) for t in tasks[1:]]
+    assert sizes == sorted(sizes, reverse=True)  # ever smaller to the end
+    assert sizes[-1] < sizes[0]
+
+
+def test_samples_are_judged_by_format() -> None:
+    parquet = _job("a.parquet", 100_000).found
+    csv = _job("a.csv", 100_000).found
+    assert cohort.estimated_rows(parquet) > cohort.estimated_rows(csv) > 0
 
 
 def test_a_small_cohort_is_spread_over_the_workers(folder: Path, tmp_path: Path) -> None:

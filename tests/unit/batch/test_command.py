@@ -46,3 +46,15 @@ def test_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     out = tmp_path / "f.parquet"
     assert main(["batch", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
     assert capsys.readouterr().err.strip() == f"error: DIR {tmp_path / 'nowhere'}: not a folder"
+
+
+def test_a_bad_placements_file_is_named_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "placements.csv").write_text("device,sensor\nbei,neck\n", encoding="utf-8")
+    out = tmp_path / "f.parquet"
+    assert main(["batch", str(tmp_path), "--out", str(out), "--workers", "1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: {tmp_path / 'placements.csv'} line 2: sensor 'neck' is not lumbar or sacrum"
+    )
+    assert not out.exists()

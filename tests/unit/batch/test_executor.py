@@ -87,3 +87,17 @@ def test_no_jobs_after_shutdown() -> None:
     executor.shutdown()
     with pytest.raises(RuntimeError, match="after shutdown"):
         executor.submit(math.factorial, 3)
+
+
+def test_the_dask_settings_name_keys_dask_knows() -> None:
+    """A misspelt or renamed key would be set and silently ignored."""
+    import dask
+    import distributed  # noqa: F401  (loads distributed's defaults into dask.config)
+
+    from spinecoach.batch.executor import DASK_SETTINGS
+
+    for key in DASK_SETTINGS:
+        *parents, leaf = key.split(".")
+        node = dask.config.get(".".join(parents))
+        assert isinstance(node, dict), key
+        assert leaf in node or leaf.replace("_", "-") in node, key
