@@ -150,7 +150,7 @@ class LiveSession:
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.journal = RecordingJournal(data_dir / _safe(grant.device_id), info)
-        self.monitor = LumbarMonitor(settings, keep_angles=True)
+        self.monitor = LumbarMonitor(settings)
         self.reader = MonitorReader(self.monitor)
         self.gate = RecordingValidator(start.rate_hz, settings)
         self.units = RecordingValidator(start.rate_hz, settings)
