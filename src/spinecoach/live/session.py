@@ -34,7 +34,13 @@ from spinecoach.live.feedback import (
     exercise_view,
     posture_feedback,
 )
-from spinecoach.live.frames import FrameError, SamplesFrame, StartFrame, block_from_frame
+from spinecoach.live.frames import (
+    FrameError,
+    SampleArrays,
+    SamplesFrame,
+    StartFrame,
+    block_from_frame,
+)
 from spinecoach.live.journal import JournalInfo, RecordingJournal
 from spinecoach.live.reading import MonitorReader, MonitorReading
 from spinecoach.sensors.monitor import Analysis, LumbarMonitor
@@ -168,7 +174,7 @@ class LiveSession:
         self.ended: Ending | None = None
 
     # --- the stream ---
-    def receive(self, frame: SamplesFrame) -> list[FeedbackEvent]:
+    def receive(self, frame: SamplesFrame | SampleArrays) -> list[FeedbackEvent]:
         """Keep and analyse one block; :class:`FrameError` leaves nothing behind.
 
         Raises :class:`StreamError` after keeping the block when the stream cannot go on.
