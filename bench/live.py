@@ -353,11 +353,16 @@ def _level(
         cmd += ["--block-s", str(args.block_s), "--seconds", str(args.seconds)]
         running.append(subprocess.Popen(cmd))
     load0 = os.getloadavg()[0]
-    with httpx.Client(timeout=60) as http:
-        time.sleep(max(0.0, window[0] - time.monotonic()))
-        before = http.get(f"{base}/bench/stats").json()  # drops the warm-up's latencies
-        time.sleep(max(0.0, window[1] - time.monotonic()))
-        after = http.get(f"{base}/bench/stats").json()
+    try:
+        with httpx.Client(timeout=120) as http:
+            time.sleep(max(0.0, window[0] - time.monotonic()))
+            before = http.get(f"{base}/bench/stats").json()  # drops the warm-up's latencies
+            time.sleep(max(0.0, window[1] - time.monotonic()))
+            after = http.get(f"{base}/bench/stats").json()
+    except httpx.HTTPError as exc:  # a server too far behind to answer its own stats
+        for proc in running:
+            proc.wait(timeout=args.seconds + 300)
+        return {"failed": f"server did not answer ({type(exc).__name__})"}
     load1 = os.getloadavg()[0]
     rtt: list[float] = []
     errors: list[str] = []
@@ -479,6 +484,9 @@ def main() -> None:
             )
             for n in levels:
                 r = _level(args, base, token_file, n, tmpdir)
+                if "failed" in r:
+                    print(f"{n:>7} {r['failed']}: the server cannot keep up; stopping here")
+                    break
                 results[n] = r
                 lat, rtt = r["latency_ms"], r["rtt_ms"]
                 if len(lat) == 0 or len(rtt) == 0:
@@ -538,6 +546,9 @@ def main() -> None:
                         "process CPU time over the measured window's wall time",
                     ),
                 ]
+                if r["frames"] < 0.5 * r["expected_frames"]:
+                    print(f"{n:>7} handled under half the frames sent: stopping here")
+                    break
         finally:
             server.send_signal(signal.SIGINT)
             try:
