@@ -171,6 +171,7 @@ class LiveSession:
         self.posture = PostureProgress()
         self.reading = MonitorReading(calibrating=True, t_s=None)
         self.recent: list[FeedbackEvent] = []
+        self._recent_view: list[dict[str, Any]] = []  # ``recent`` as the state shows it
         self.ended: Ending | None = None
 
     # --- the stream ---
@@ -213,9 +214,10 @@ class LiveSession:
         if self.exercise is not None:
             self.exercise, more = exercise_feedback(self.exercise, self.reading, self.policy)
             events += more
-        self.recent = (self.recent + [e for e in events if e.type in {"alert", "cue"}])[
-            -RECENT_EVENTS:
-        ]
+        kept = [e for e in events if e.type in {"alert", "cue"}]
+        if kept:  # dumped once here, not in every state message
+            self.recent = (self.recent + kept)[-RECENT_EVENTS:]
+            self._recent_view = [e.model_dump() for e in self.recent]
         return events
 
     def set_exercise(self, target: HoldTarget | RepTarget | None) -> None:
@@ -247,7 +249,7 @@ class LiveSession:
             "trace": trace,
             "exercise": exercise_view(self.exercise) if self.exercise is not None else None,
             "time_in_zones_s": r.time_in_zones_s,
-            "recent": [e.model_dump() for e in self.recent],
+            "recent": list(self._recent_view),
             "calibration_note": (
                 f"stand still for {self.settings.calibration_s:g} s, then bend forward once"
                 if r.calibrating
