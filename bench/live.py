@@ -563,7 +563,7 @@ def main() -> None:
                         r["cpu_per_frame_ms"],
                         "ms",
                         "process CPU time over frames kept: less sensitive to other load",
-                        ("LumbarMonitor.feed alone, CPU per block", peer_cpu),
+                        ("LumbarMonitor.feed + readout alone, CPU per block", peer_cpu),
                     ),
                     _row(
                         f"{n} devices: gateway frame-to-ack round trip p99",
