@@ -5,14 +5,21 @@ optionally the patient and an exercise), then ``samples`` frames (a block of sam
 canonical units and worn frame of DESIGN.md section 3: ``t`` in s, ``acc`` m/s², ``gyr`` rad/s,
 ``mag`` µT, sensors ``lumbar`` and ``sacrum``), then an ``end`` frame. A frame that cannot be
 used raises :class:`FrameError` with one line naming the field; the stream goes on.
+
+:func:`read_frame` is the server's decoder: a well-formed samples frame goes straight from
+JSON (orjson) to arrays, checked by shape and type as a block; anything else (start and end
+frames, and any samples frame the fast path does not take as it is) goes through the pydantic
+models, which accept the same frames and name the field at fault in those they refuse.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import numpy as np
+import orjson
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from spinecoach.errors import InputError
@@ -27,13 +34,16 @@ __all__ = [
     "EndFrame",
     "Frame",
     "FrameError",
+    "SampleArrays",
     "SamplesFrame",
     "SensorBlock",
     "StartFrame",
+    "arrays_of",
     "block_from_frame",
     "decode_frame",
     "frame_schema",
     "gateway_frames",
+    "read_frame",
     "start_frame_for",
 ]
 
@@ -134,12 +144,98 @@ def decode_frame(raw: str | bytes) -> StartFrame | SamplesFrame | EndFrame:
         raise FrameError(f"field {_where(err['loc'])}: {err['msg']}") from None
 
 
+@dataclass(frozen=True)
+class SampleArrays:
+    """A samples frame as arrays: ``t`` (N,), and per sensor acc, gyr and mag (or None), each
+    (rows, 3) float64; the row counts are checked against ``t`` with the stream's checks."""
+
+    seq: int
+    t: FloatArray
+    sensors: dict[str, tuple[FloatArray, FloatArray, FloatArray | None]]
+
+
+_SAMPLES_KEYS = frozenset({"type", "seq", "t", "sensors"})
+_BLOCK_KEYS = frozenset({"acc", "gyr", "mag"})
+
+
+def read_frame(raw: str | bytes) -> StartFrame | SampleArrays | EndFrame:
+    """Parse one message as the server does: samples straight to arrays when well formed.
+
+    The same frames are accepted, with the same values, as by :func:`decode_frame` (which
+    names the field at fault in a refused one).
+    """
+    if len(raw) > MAX_FRAME_BYTES:
+        decode_frame(raw)  # raises, naming the size
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        data = None
+    if isinstance(data, dict) and data.get("type") == "samples":
+        fast = _samples_fast(data)
+        if fast is not None:
+            return fast
+    frame = decode_frame(raw)
+    return arrays_of(frame) if isinstance(frame, SamplesFrame) else frame
+
+
+def _numbers(value: object, ndim: int) -> FloatArray | None:
+    """``value`` as float64 when it is a list of numbers (ndim 1) or of triples (ndim 2)."""
+    if not isinstance(value, list) or not value:
+        return None
+    try:
+        arr = np.array(value)
+    except (ValueError, TypeError):
+        return None
+    if arr.dtype.kind not in "fi" or arr.ndim != ndim or (ndim == 2 and arr.shape[1] != 3):
+        return None
+    return arr.astype(np.float64, copy=False)
+
+
+def _samples_fast(data: dict[str, Any]) -> SampleArrays | None:
+    """The frame as arrays, or None to let the models decide (odd or wrong in any way)."""
+    seq, sensors = data.get("seq"), data.get("sensors")
+    if data.keys() != _SAMPLES_KEYS or type(seq) is not int or seq < 0:
+        return None
+    if not isinstance(sensors, dict):
+        return None
+    t = _numbers(data["t"], 1)
+    if t is None:
+        return None
+    out: dict[str, tuple[FloatArray, FloatArray, FloatArray | None]] = {}
+    for name, block in sensors.items():
+        if not isinstance(block, dict) or not block.keys() <= _BLOCK_KEYS:
+            return None
+        acc, gyr = _numbers(block.get("acc"), 2), _numbers(block.get("gyr"), 2)
+        raw_mag = block.get("mag")
+        mag = None if raw_mag is None else _numbers(raw_mag, 2)
+        if acc is None or gyr is None or (raw_mag is not None and mag is None):
+            return None
+        out[name] = (acc, gyr, mag)
+    return SampleArrays(seq, t, out)
+
+
 def _array(rows: list[Triple]) -> FloatArray:
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), 3)
 
 
+def arrays_of(frame: SamplesFrame) -> SampleArrays:
+    """A decoded samples frame as arrays."""
+    return SampleArrays(
+        frame.seq,
+        np.asarray(frame.t, dtype=np.float64),
+        {
+            name: (
+                _array(b.acc),
+                _array(b.gyr),
+                _array(b.mag) if b.mag is not None else None,
+            )
+            for name, b in frame.sensors.items()
+        },
+    )
+
+
 def block_from_frame(
-    frame: SamplesFrame, start: StartFrame, last_t: float | None, first_row: int
+    frame: SamplesFrame | SampleArrays, start: StartFrame, last_t: float | None, first_row: int
 ) -> Recording:
     """The frame's samples as a recording block, after the checks only the stream can make.
 
@@ -148,9 +244,11 @@ def block_from_frame(
     faster than the declared rate, and the accelerometer is not in g. Time order, finite values,
     gyro units and clipping are the recording validator's (see ``sensors.validation``).
     """
-    n = len(frame.t)
+    arrays = arrays_of(frame) if isinstance(frame, SamplesFrame) else frame
+    t = arrays.t
+    n = len(t)
     declared = set(start.sensors)
-    for name in frame.sensors:
+    for name in arrays.sensors:
         if name not in declared:
             known = (
                 "a known sensor" if name in SENSOR_NAMES else f"one of {', '.join(SENSOR_NAMES)}"
@@ -159,7 +257,6 @@ def block_from_frame(
                 f"field sensors.{name}: not declared in the start frame "
                 f"(declared: {', '.join(start.sensors)}; {known})"
             )
-    t = np.asarray(frame.t, dtype=np.float64)
     if n > MAX_FRAME_S * start.rate_hz:
         raise FrameError(
             f"field t: {n} samples is more than {MAX_FRAME_S:g} s at the declared "
@@ -167,10 +264,10 @@ def block_from_frame(
         )
     sensors: dict[str, SensorSamples] = {}
     for name in start.sensors:
-        block = frame.sensors.get(name)
+        block = arrays.sensors.get(name)
         if block is None:
             raise FrameError(f"field sensors.{name}: missing (declared in the start frame)")
-        for quantity, rows in (("acc", block.acc), ("gyr", block.gyr), ("mag", block.mag)):
+        for quantity, rows in zip(("acc", "gyr", "mag"), block, strict=True):
             if quantity == "mag" and (rows is None) == start.magnetometer:
                 said = "declared" if start.magnetometer else "not declared"
                 raise FrameError(
@@ -178,11 +275,7 @@ def block_from_frame(
                 )
             if rows is not None and len(rows) != n:
                 raise FrameError(f"field sensors.{name}.{quantity}: {len(rows)} rows but t has {n}")
-        samples = SensorSamples(
-            _array(block.acc),
-            _array(block.gyr),
-            _array(block.mag) if block.mag is not None else None,
-        )
+        samples = SensorSamples(*block)
         _check_acc_not_g(name, samples.acc)
         sensors[name] = samples
     _check_rate(t, start.rate_hz, last_t)

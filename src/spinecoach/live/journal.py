@@ -1,9 +1,13 @@
 """Durable append of a live stream's raw samples, finished as a canonical recording (Parquet).
 
 While a stream runs its samples go to ``<session>.partial.arrows`` (an Arrow IPC stream, one
-record batch per block, float64 as received) beside a ``<session>.json`` describing it; each
-block is written and flushed to the operating system before it is analysed or acknowledged, so
-a dropped connection or a killed process loses at most the block being written. Finishing
+record batch per block holding one column of fixed-size rows: the canonical columns' float64
+values as received, so a block is written with a couple of calls rather than one per column)
+beside a ``<session>.json`` describing it. Durability rule: each block is written and flushed
+to the operating system before it is analysed or acknowledged, so what a gateway has seen
+acknowledged survives a dropped connection or a killed server process (the block being
+written when the process dies is lost whole, never half); it is synced to disk when the
+recording is finished (not per block: a power cut may lose the last seconds). Finishing
 syncs the stream and copies it into ``<session>.parquet`` (canonical columns, row groups as
 ``sensors.files`` writes them), which ``spinecoach sensors analyze`` reads; the same values, to
 the bit. After a crash, :func:`recover_journal` keeps every whole block and finishes the file
@@ -18,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -27,6 +32,8 @@ from spinecoach.sensors.recording import Recording, sensor_columns
 __all__ = ["JournalInfo", "RecordingJournal", "recover_journal", "unfinished_journals"]
 
 PARTIAL = ".partial.arrows"
+ROWS = "rows"
+"""The one column of a partial stream: fixed-size lists, one per sample, canonical column order."""
 
 
 @dataclass(frozen=True)
@@ -43,12 +50,29 @@ class JournalInfo:
 
 
 def _schema(info: JournalInfo) -> pa.Schema:
+    """The canonical recording's columns (what the Parquet file holds)."""
     cols = ["t"]
     for name in info.sensors:
         quantities = ("acc", "gyr", "mag") if info.magnetometer else ("acc", "gyr")
         for q in quantities:
             cols += sensor_columns(name, q)
     return pa.schema([(c, pa.float64()) for c in cols])
+
+
+def _partial_schema(canonical: pa.Schema) -> pa.Schema:
+    """One column of fixed-size rows; the canonical names ride along in the metadata."""
+    row = pa.list_(pa.float64(), len(canonical.names))
+    return pa.schema([(ROWS, row)], metadata={b"columns": json.dumps(canonical.names).encode()})
+
+
+def _canonical(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A partial stream's batch as canonical columns (older partial files already are)."""
+    if batch.schema.names != [ROWS]:
+        return batch
+    names = json.loads(batch.schema.metadata[b"columns"])
+    rows = batch.column(0)
+    values = rows.flatten().to_numpy().reshape(len(rows), len(names))
+    return pa.record_batch([pa.array(values[:, i]) for i in range(len(names))], names=names)
 
 
 class RecordingJournal:
@@ -64,17 +88,27 @@ class RecordingJournal:
         tmp.write_text(json.dumps(asdict(info)), encoding="utf-8")
         os.replace(tmp, meta)
         self.schema = _schema(info)
+        self._rows_schema = _partial_schema(self.schema)
+        self._row_type = self._rows_schema.field(ROWS).type
         self._fh = self.partial.open("xb")
-        self._writer = pa.ipc.new_stream(self._fh, self.schema)
+        self._writer = pa.ipc.new_stream(self._fh, self._rows_schema)
         self._fh.flush()
         self.samples = 0
         self.closed = False
 
     def append(self, block: Recording) -> None:
-        """Write one block and flush it to the operating system."""
-        cols = block.columns()
-        batch = pa.record_batch([pa.array(cols[c]) for c in self.schema.names], schema=self.schema)
-        self._writer.write_batch(batch)
+        """Write one block and flush it to the operating system (see the durability rule)."""
+        parts = [block.t[:, None]]
+        for name in self.info.sensors:
+            s = block.sensors[name]
+            parts += [s.acc, s.gyr] if s.mag is None else [s.acc, s.gyr, s.mag]
+        values = np.concatenate(parts, axis=1)  # (rows, columns), canonical order
+        if values.shape[1] != len(self.schema.names):
+            raise ValueError(
+                f"block has {values.shape[1]} columns, the recording {len(self.schema)}"
+            )
+        rows = pa.FixedSizeListArray.from_arrays(pa.array(values.ravel()), type=self._row_type)
+        self._writer.write_batch(pa.record_batch([rows], schema=self._rows_schema))
         self._fh.flush()
         self.samples += len(block)
 
@@ -123,7 +157,8 @@ def _finish(partial: Path, final: Path) -> Path | None:
             writer.write_table(pa.Table.from_batches(pending), row_group_size=CHUNK_ROWS)
         pending, rows = [], 0
 
-    for batch in _batches(partial):
+    for stored in _batches(partial):
+        batch = _canonical(stored)
         if writer is None:
             writer = pq.ParquetWriter(tmp, batch.schema)
         pending.append(batch)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pyarrow.parquet as pq
 
 from spinecoach.errors import InputError, SensorDataError
@@ -33,9 +34,10 @@ from spinecoach.live.feedback import (
 from spinecoach.live.frames import (
     EndFrame,
     FrameError,
-    SamplesFrame,
+    SampleArrays,
     StartFrame,
     decode_frame,
+    read_frame,
 )
 from spinecoach.live.journal import recover_journal, unfinished_journals
 from spinecoach.live.session import (
@@ -198,10 +200,10 @@ class LiveService:
             self.close(session, "revoked")
             return Reply([], Closing(4401, "token: revoked; the recording so far is kept"))
         try:
-            frame = decode_frame(raw)
+            frame = read_frame(raw)
             if isinstance(frame, EndFrame):
                 return self._end(session)
-            if not isinstance(frame, SamplesFrame):
+            if not isinstance(frame, SampleArrays):
                 raise FrameError("field type: a stream has one start frame")
             events = session.receive(frame)
         except StreamError as exc:
@@ -219,7 +221,7 @@ class LiveService:
             channel.publish(e.type, e.model_dump_json(), received)
         self._publish_state(session, received)
         ack = {"type": "ack", "seq": frame.seq, "samples": session.journal.samples}
-        return Reply([json.dumps(ack)])
+        return Reply([orjson.dumps(ack).decode()])
 
     def _end(self, session: LiveSession) -> Reply:
         finished = self.close(session, "end")
@@ -321,7 +323,7 @@ class LiveService:
 
     def _publish_state(self, session: LiveSession, received: float) -> None:
         self.channel(session.grant.patient_id).publish(
-            "state", json.dumps(session.state()), received
+            "state", orjson.dumps(session.state()).decode(), received
         )
 
 
@@ -331,8 +333,8 @@ def _rows(path: Path) -> int:
 
 def _seq(raw: str | bytes) -> int | None:
     try:
-        value = json.loads(raw).get("seq")
-    except (ValueError, AttributeError):
+        value = orjson.loads(raw).get("seq")
+    except (orjson.JSONDecodeError, AttributeError):
         return None
     return value if isinstance(value, int) else None
 

@@ -34,7 +34,13 @@ from spinecoach.live.feedback import (
     exercise_view,
     posture_feedback,
 )
-from spinecoach.live.frames import FrameError, SamplesFrame, StartFrame, block_from_frame
+from spinecoach.live.frames import (
+    FrameError,
+    SampleArrays,
+    SamplesFrame,
+    StartFrame,
+    block_from_frame,
+)
 from spinecoach.live.journal import JournalInfo, RecordingJournal
 from spinecoach.live.reading import MonitorReader, MonitorReading
 from spinecoach.sensors.monitor import Analysis, LumbarMonitor
@@ -150,7 +156,7 @@ class LiveSession:
             started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self.journal = RecordingJournal(data_dir / _safe(grant.device_id), info)
-        self.monitor = LumbarMonitor(settings, keep_angles=True)
+        self.monitor = LumbarMonitor(settings)
         self.reader = MonitorReader(self.monitor)
         self.gate = RecordingValidator(start.rate_hz, settings)
         self.units = RecordingValidator(start.rate_hz, settings)
@@ -165,10 +171,11 @@ class LiveSession:
         self.posture = PostureProgress()
         self.reading = MonitorReading(calibrating=True, t_s=None)
         self.recent: list[FeedbackEvent] = []
+        self._recent_view: list[dict[str, Any]] = []  # ``recent`` as the state shows it
         self.ended: Ending | None = None
 
     # --- the stream ---
-    def receive(self, frame: SamplesFrame) -> list[FeedbackEvent]:
+    def receive(self, frame: SamplesFrame | SampleArrays) -> list[FeedbackEvent]:
         """Keep and analyse one block; :class:`FrameError` leaves nothing behind.
 
         Raises :class:`StreamError` after keeping the block when the stream cannot go on.
@@ -207,9 +214,10 @@ class LiveSession:
         if self.exercise is not None:
             self.exercise, more = exercise_feedback(self.exercise, self.reading, self.policy)
             events += more
-        self.recent = (self.recent + [e for e in events if e.type in {"alert", "cue"}])[
-            -RECENT_EVENTS:
-        ]
+        kept = [e for e in events if e.type in {"alert", "cue"}]
+        if kept:  # dumped once here, not in every state message
+            self.recent = (self.recent + kept)[-RECENT_EVENTS:]
+            self._recent_view = [e.model_dump() for e in self.recent]
         return events
 
     def set_exercise(self, target: HoldTarget | RepTarget | None) -> None:
@@ -241,7 +249,7 @@ class LiveSession:
             "trace": trace,
             "exercise": exercise_view(self.exercise) if self.exercise is not None else None,
             "time_in_zones_s": r.time_in_zones_s,
-            "recent": [e.model_dump() for e in self.recent],
+            "recent": list(self._recent_view),
             "calibration_note": (
                 f"stand still for {self.settings.calibration_s:g} s, then bend forward once"
                 if r.calibrating

@@ -216,8 +216,8 @@ async def _stream(ws: WebSocket, svc: LiveService, session: LiveSession) -> None
             if raw is None:
                 break
             reply = svc.handle(session, raw, time.perf_counter())
-            for m in reply.messages:
-                await ws.send_text(m)
+            if not await _send_all(ws, reply.messages):
+                break  # the gateway has gone while its frame was handled: a drop
             if reply.closing is not None:
                 ending_seen = True
                 await _close(ws, reply.closing.code, reply.closing.reason)
@@ -227,6 +227,17 @@ async def _stream(ws: WebSocket, svc: LiveService, session: LiveSession) -> None
     finally:
         if not ending_seen and session.ended is None:
             svc.close(session, "dropped")
+
+
+async def _send_all(ws: WebSocket, messages: list[str]) -> bool:
+    """Send the replies; False when the connection closed meanwhile (nothing is lost: the
+    frame is kept, and the stream is finished as dropped)."""
+    try:
+        for m in messages:
+            await ws.send_text(m)
+    except (RuntimeError, WebSocketDisconnect):  # starlette: send after the peer closed
+        return False
+    return True
 
 
 async def _close(ws: WebSocket, code: int, reason: str) -> None:

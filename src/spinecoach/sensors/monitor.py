@@ -10,6 +10,7 @@ asked, the angle arrays).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Protocol
 
@@ -21,10 +22,10 @@ from spinecoach.sensors import quaternions as quat
 from spinecoach.sensors.angles import heading_offset_rad, relative_angles_deg, segment_tilt_deg
 from spinecoach.sensors.calibration import Calibration, CalibrationQuality, calibrate
 from spinecoach.sensors.orientation import OrientationFilter, magnetometer_trust
-from spinecoach.sensors.posture import Posture, PostureAlert, PostureTracker
+from spinecoach.sensors.posture import ZONES, LiftingEvent, Posture, PostureAlert, PostureTracker
 from spinecoach.sensors.quality import HoldTracker, Quality
 from spinecoach.sensors.recording import FloatArray, Recording, SensorSamples
-from spinecoach.sensors.repetitions import Movement, RepetitionTracker, RepSet
+from spinecoach.sensors.repetitions import AXIS_NAMES, Movement, RepetitionTracker, RepSet
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 from spinecoach.sensors.smoothing import ExponentialSmoother, LowPass
 from spinecoach.sensors.sway import Sway, SwayTracker
@@ -39,7 +40,9 @@ __all__ = [
     "Analysis",
     "CausalOrientation",
     "LumbarMonitor",
+    "MonitorReadout",
     "OrientationFactory",
+    "PendingRep",
     "Repetitions",
     "analyze",
 ]
@@ -79,6 +82,45 @@ class Analysis(BaseModel):
     sway: Sway
     gaps: list[Gap]
     warnings: list[str]
+
+
+@dataclass(frozen=True)
+class PendingRep:
+    """A repetition accepted into the set in progress on one axis (times in s, peak in deg)."""
+
+    axis: str
+    sign: int
+    start_t: float
+    end_t: float
+    peak_deg: float
+
+
+@dataclass(frozen=True)
+class MonitorReadout:
+    """What the monitor shows after its last ``feed``, for live feedback; reading it changes
+    nothing. Times are the recording's time stamps (s); angles in deg."""
+
+    started: bool
+    """Calibrated: the fields below are empty or None until then."""
+    samples: int
+    rate_hz: float | None
+    t_last: float | None
+    """Time stamp of the last sample analysed."""
+    feature_t: FloatArray = field(default_factory=lambda: np.empty(0))
+    """Time stamps of the last feed's samples at the feature rate (every k-th of the recording)."""
+    feature_angles_deg: FloatArray = field(default_factory=lambda: np.empty((0, 3)))
+    """Flexion, lateral, rotation at ``feature_t``, before low-pass (as the hold detection sees)."""
+    open_rep_peak_deg: dict[str, float] = field(default_factory=dict)
+    """Peak so far of the excursion in progress, per axis that has one."""
+    pending_reps: tuple[PendingRep, ...] = ()
+    """Reps accepted into each axis's set in progress (a finished set leaves this list)."""
+    hold_start_t: float | None = None
+    """Start of the still period in progress, if any."""
+    holds_done: int = 0
+    bends: tuple[LiftingEvent, ...] = ()
+    """Forward bends not yet classified as lift or exercise set."""
+    zone_seconds: dict[str, float] = field(default_factory=dict)
+    """Time so far in each flexion zone (s)."""
 
 
 class CausalOrientation(Protocol):
@@ -138,10 +180,13 @@ class LumbarMonitor:
         self._t_first = 0.0
         self._t_last = 0.0
         self._reference: FloatArray = np.array([1.0, 0.0, 0.0, 0.0])
+        self._last_t: list[FloatArray] = []
+        self._last_angles: list[FloatArray] = []
 
     # --- feeding ---
     def feed(self, block: Recording) -> list[PostureAlert]:
         """Process one block (samples after the previous one); returns the alerts it raised."""
+        self._last_t, self._last_angles = [], []
         if len(block) == 0:
             return []
         if self._started:
@@ -324,6 +369,8 @@ class LumbarMonitor:
             return []
         q = self._level(raw, pick)
         angles = self._angles(q)
+        self._last_t.append(t)
+        self._last_angles.append(angles)
         forward, right, incl = segment_tilt_deg(q["lumbar"])
         pelvic = segment_tilt_deg(q["sacrum"])[0] if "sacrum" in q else np.zeros(len(t))
         gyr = block.sensors["lumbar"].gyr[pick]
@@ -361,6 +408,39 @@ class LumbarMonitor:
     def samples_processed(self) -> int:
         """Samples analysed so far (0 while waiting for the calibration period)."""
         return self._n
+
+    def readout(self) -> MonitorReadout:
+        """The monitor's state after the last ``feed``: what live feedback shows of it."""
+        if not self._started:
+            return MonitorReadout(started=False, samples=0, rate_hz=None, t_last=None)
+        last_t, last_angles = self._last_t, self._last_angles
+        pending = [
+            PendingRep(AXIS_NAMES[k], ex.sign, ex.start_t, ex.end_t, ex.peak)
+            for k, axis_pending in enumerate(self.reps.pending)
+            for ex in axis_pending
+        ]
+        hold = self.holds.runs.open
+        return MonitorReadout(
+            started=True,
+            samples=self._n,
+            rate_hz=self.rate,
+            t_last=self._t_last,
+            feature_t=_joined(last_t, np.empty(0)),
+            feature_angles_deg=_joined(last_angles, np.empty((0, 3))),
+            open_rep_peak_deg={
+                AXIS_NAMES[k]: d.active.peak
+                for k, d in enumerate(self.reps.detectors)
+                if d.active is not None
+            },
+            pending_reps=tuple(pending),
+            hold_start_t=hold.start_t if hold is not None else None,
+            holds_done=self.holds.count,
+            bends=tuple(self.posture._bends),
+            zone_seconds={
+                z: int(c) / self.posture.rate
+                for z, c in zip(ZONES, self.posture.zone_counts, strict=True)
+            },
+        )
 
     def angles(self) -> tuple[FloatArray, FloatArray]:
         """Time stamps (s) and flexion, lateral, rotation (deg, float32) kept so far."""
@@ -433,6 +513,13 @@ class LumbarMonitor:
             "rotation_left": round(max(float(hi[2]), 0.0), 2),
             "rotation_right": round(max(-float(lo[2]), 0.0), 2),
         }
+
+
+def _joined(parts: list[FloatArray], empty: FloatArray) -> FloatArray:
+    """Parts of one feed in order (usually one: no copy)."""
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else empty
 
 
 def _concat(blocks: list[Recording]) -> Recording:

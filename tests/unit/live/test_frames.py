@@ -11,12 +11,14 @@ from spinecoach.live.frames import (
     MAX_FRAME_BYTES,
     EndFrame,
     FrameError,
+    SampleArrays,
     SamplesFrame,
     StartFrame,
     block_from_frame,
     decode_frame,
     frame_schema,
     gateway_frames,
+    read_frame,
     start_frame_for,
 )
 from spinecoach.simulate.recording import simulate_recording
@@ -137,3 +139,72 @@ def test_schema_describes_all_three_frames() -> None:
     text = json.dumps(frame_schema())
     for name in ("StartFrame", "SamplesFrame", "EndFrame", "rate_hz"):
         assert name in text
+
+
+def test_the_servers_decoder_gives_the_models_values_to_the_bit() -> None:
+    """read_frame (JSON straight to arrays) and decode_frame (pydantic) agree on every frame."""
+    rec = simulate_recording("forward-bends", seconds=20, seed=3).recording
+    start = _start()
+    for raw in gateway_frames(rec, 0.1, 100.0):
+        text = json.dumps(raw)
+        fast = read_frame(text)
+        assert isinstance(fast, SampleArrays)
+        slow = decode_frame(text)
+        assert isinstance(slow, SamplesFrame)
+        a = block_from_frame(fast, start, None, 1)
+        b = block_from_frame(slow, start, None, 1)
+        assert fast.seq == slow.seq
+        np.testing.assert_array_equal(a.t, b.t)
+        for name in a.sensors:
+            np.testing.assert_array_equal(a.sensors[name].acc, b.sensors[name].acc)
+            np.testing.assert_array_equal(a.sensors[name].gyr, b.sensors[name].gyr)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.update(t=[str(x) for x in f["t"]]),  # numbers as strings: the models take them
+        lambda f: f["sensors"]["lumbar"].update(mag=None),  # an explicit null magnetometer
+        lambda f: f.update(seq=float(f["seq"])),  # a whole number written as 0.0
+    ],
+)
+def test_frames_off_the_fast_path_are_read_as_the_models_read_them(change: object) -> None:
+    frame = _samples(0.1)
+    assert callable(change)
+    change(frame)
+    text = json.dumps(frame)
+    fast = read_frame(text)
+    slow = decode_frame(text)
+    assert isinstance(fast, SampleArrays)
+    assert isinstance(slow, SamplesFrame)
+    np.testing.assert_array_equal(fast.t, np.asarray(slow.t))
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("{not json", "frame: not valid JSON"),
+        ('{"type": "samples", "seq": 0, "t": [], "sensors": {}}', "field t"),
+        ('{"type": "samples", "seq": -1, "t": [0], "sensors": {}}', "field seq"),
+        ('{"type": "samples", "seq": true, "t": [0], "sensors": {}, "x": 1}', "field"),
+        (
+            '{"type": "samples", "seq": 0, "t": [0], "sensors": {"lumbar": {"acc": [[1, 2]], "gyr": [[0, 0, 0]]}}}',
+            "field sensors.lumbar.acc.0",
+        ),
+        (
+            '{"type": "samples", "seq": 0, "t": [0], "sensors": {"lumbar": {"acc": [[1, 2, null]], "gyr": [[0, 0, 0]]}}}',
+            "field sensors.lumbar.acc.0.2",
+        ),
+        (
+            '{"type": "samples", "seq": 0, "t": [0, 1], "sensors": {"lumbar": {"acc": [[1, 2, 3], [1, 2]], "gyr": [[0, 0, 0]]}}}',
+            "field sensors.lumbar.acc.1",
+        ),
+        ('{"type": "samples", "seq": 0, "t": ["soon"], "sensors": {}}', "field t.0"),
+    ],
+)
+def test_the_servers_decoder_names_the_same_field(raw: str, reason: str) -> None:
+    with pytest.raises(FrameError, match=reason) as err:
+        read_frame(raw)
+    with pytest.raises(FrameError) as models:
+        decode_frame(raw)
+    assert str(err.value) == str(models.value)

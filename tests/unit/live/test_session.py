@@ -4,20 +4,21 @@ analysis is the batch analysis of what it saved."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from tests.unit.live.streams import GRANT, assert_same, frames_of, start_of, stream
 
 from spinecoach.live.frames import FrameError, SamplesFrame, decode_frame
-from spinecoach.live.journal import recover_journal, unfinished_journals
+from spinecoach.live.journal import JournalInfo, _schema, recover_journal, unfinished_journals
 from spinecoach.live.session import FileRecordingSink, LiveSession, StreamError
 from spinecoach.sensors.files import read_recording
 from spinecoach.sensors.monitor import analyze
 from spinecoach.sensors.recording import Recording, SensorSamples
-from spinecoach.simulate.recording import SyntheticRecording
+from spinecoach.simulate.recording import SyntheticRecording, simulate_recording
 
 
 def _mutate(frame: SamplesFrame, **changes: object) -> SamplesFrame:
@@ -165,3 +166,41 @@ def test_file_sink_writes_the_analysis_beside_the_recording(
     assert line["ending"] == "end"
     report = json.loads(done.path.with_name(f"{done.session_id}.analysis.json").read_text())
     assert report["analysis"]["reps"]["rep_count"] == 8
+
+
+def test_the_saved_file_holds_every_column_of_every_block_to_the_bit(tmp_path: Path) -> None:
+    """The journal's rows become the canonical columns again, magnetometer included."""
+    rec = simulate_recording("standing", seconds=12, seed=2, magnetometer=True).recording
+    assert all(s.mag is not None for s in rec.sensors.values())
+    session = LiveSession(GRANT, start_of(rec), tmp_path)
+    stream(session, rec)
+    saved = read_recording(session.finish("end").path)
+    for name, s in rec.sensors.items():
+        for quantity in ("acc", "gyr", "mag"):
+            np.testing.assert_array_equal(
+                getattr(saved.sensors[name], quantity), getattr(s, quantity)
+            )
+
+
+def test_a_partial_file_in_the_older_layout_still_recovers(tmp_path: Path) -> None:
+    """Partial streams written one array per column (before rows) finish the same way."""
+    rec = simulate_recording("standing", seconds=8, seed=2, magnetometer=True).recording
+    info = JournalInfo("old", "p1", "d1", 100.0, tuple(rec.sensors), True, "2026-01-01T00:00:00")
+    folder = tmp_path / "d1"
+    folder.mkdir()
+    (folder / "old.json").write_text(json.dumps(asdict(info)))
+    schema = _schema(info)
+    with pa.OSFile(str(folder / "old.partial.arrows"), "wb") as sink:
+        writer = pa.ipc.new_stream(sink, schema)
+        for a in range(0, len(rec), 100):
+            cols = rec.slice(a, a + 100).columns()
+            writer.write_batch(
+                pa.record_batch([pa.array(cols[c]) for c in schema.names], schema=schema)
+            )
+        writer.close()
+    (partial,) = unfinished_journals(tmp_path)
+    _, path = recover_journal(partial)
+    assert path is not None
+    saved = read_recording(path)
+    np.testing.assert_array_equal(saved.t, rec.t)
+    np.testing.assert_array_equal(saved.sensors["sacrum"].mag, rec.sensors["sacrum"].mag)
