@@ -20,7 +20,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, get_args
 
-import yaml
 from pydantic import ValidationError
 
 from spinecoach.documents import validation_message
@@ -300,16 +299,34 @@ def _check_doses(exercises: Iterable[Exercise], where: Where) -> None:
 
 # --- reading the data files --------------------------------------------------------------
 
-FAST_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", None)
-"""libyaml's C parser with PyYAML's safe constructor, when PyYAML was built with libyaml: the
-same values as :func:`yaml.safe_load`, several times faster (the catalogue is read on every
-``prescribe``). Errors are always reported by the pure-Python parser, so they read the same."""
+# PyYAML is imported only when a data file has to be parsed: the shipped catalogue is usually
+# read from its JSON cache (below).
+
+_UNSET = object()
+
+
+def __getattr__(name: str) -> Any:
+    """``FAST_YAML_LOADER``: libyaml's C parser with PyYAML's safe constructor, when PyYAML was
+    built with libyaml: the same values as :func:`yaml.safe_load`, several times faster.
+    Errors are always reported by the pure-Python parser, so they read the same. Looked up on
+    first use (a test may set it to None for the pure-Python parser)."""
+    if name == "FAST_YAML_LOADER":
+        import yaml
+
+        globals()[name] = getattr(yaml, "CSafeLoader", None)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _load_yaml(text: str) -> object:
-    if FAST_YAML_LOADER is not None:
+    import yaml
+
+    fast = globals().get("FAST_YAML_LOADER", _UNSET)
+    if fast is _UNSET:
+        fast = __getattr__("FAST_YAML_LOADER")
+    if fast is not None:
         try:
-            return yaml.load(text, Loader=FAST_YAML_LOADER)  # safe: SafeConstructor
+            return yaml.load(text, Loader=fast)  # safe: SafeConstructor
         except yaml.YAMLError:
             pass  # parse again below for the pure-Python parser's message
     return yaml.safe_load(text)
@@ -325,6 +342,8 @@ def parse_catalogue_text(text: str, source: str) -> list[tuple[Exercise, str]]:
 
 
 def _parse_yaml(text: str, source: str) -> object:
+    import yaml
+
     try:
         return _load_yaml(text)
     except yaml.YAMLError as exc:
