@@ -1,9 +1,9 @@
 """Each sensor's vqf in a process of its own, so long recordings use more than one core.
 
 vqf holds the GIL while it filters, so threads would take turns; a process per sensor runs
-truly alongside the reading and the numpy work of the analysis. Samples go to a worker and
-quaternions come back through shared memory (a ring of :data:`SLOTS` buffers per worker);
-the pipe carries only slot numbers. A worker runs the very same :class:`OrientationFilter`
+truly alongside the reading and the numpy work of the analysis. Quaternions (and, when the
+reader sends them, samples) pass through shared memory; the pipe carries only slot numbers.
+A worker runs the very same :class:`OrientationFilter`
 over the very same samples in the same order, so its quaternions are those of the filter run
 here, bit for bit (vqf is causal: how the samples are split into blocks does not matter).
 
@@ -11,11 +11,12 @@ Two kinds of worker stand in for the local filter inside the monitor:
 
 - :class:`FileOrientation` (Parquet files): the worker reads its own sensor's columns from the
   file and runs ahead on its own, up to a ring of :data:`FILE_SLOTS` blocks of quaternions;
-  the analysis waits only when it is ahead of the filter. Nothing but slot numbers crosses
-  between the processes, and no process waits for another to be scheduled to hand it work,
-  which is what made the day slow on a busy machine.
-- :class:`RemoteOrientation` (any other source, e.g. CSV): the reader
-  :meth:`~RemoteOrientation.submit`\\s blocks ahead of the analysis through shared memory.
+  the analysis waits only when it is ahead of the filter. A worker never waits for the reader
+  to be scheduled to hand it samples, and no samples are copied between processes (each
+  worker decodes its six columns itself, which costs less than vqf's tenth).
+- :class:`RemoteOrientation` (any other source, e.g. CSV, whose parsing is too dear to do
+  three times): the reader :meth:`~RemoteOrientation.submit`\\s blocks ahead of the analysis
+  through a ring of :data:`SLOTS` shared buffers per worker.
 """
 
 from __future__ import annotations
