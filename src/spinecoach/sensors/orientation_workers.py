@@ -13,7 +13,7 @@ Two kinds of worker stand in for the local filter inside the monitor:
   file and runs ahead on its own, up to a ring of :data:`FILE_SLOTS` blocks of quaternions;
   the analysis waits only when it is ahead of the filter. A worker never waits for the reader
   to be scheduled to hand it samples, and no samples are copied between processes (each
-  worker decodes its six columns itself, which costs less than vqf's tenth).
+  worker decodes and stacks its six columns itself, about an eighth of what vqf costs).
 - :class:`RemoteOrientation` (any other source, e.g. CSV, whose parsing is too dear to do
   three times): the reader :meth:`~RemoteOrientation.submit`\\s blocks ahead of the analysis
   through a ring of :data:`SLOTS` shared buffers per worker.
