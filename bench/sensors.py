@@ -9,13 +9,15 @@ instead to get orientations at all: the same block-wise read of the same Parquet
 on both sensors, in one process. Cases:
 
 - patient-day: ``analyze_file`` on ``--hours`` (default 24) of two sensors at 100 Hz, with
-  each sensor's vqf in a worker process (the default for long files), and the same in one
-  process (``parallel=False``, as cohort workers run it), against the baseline; wall time of
-  the whole process, the time spent inside it after imports, and the CPU-time ratio. On a
-  loaded machine the wall times mostly measure the load, so the CPU times of each process
-  (the workers report theirs) also give the least wall time two free cores would allow: the
-  busiest process, or half of all the work (the fork server's own start is not counted). That
-  row is a bound, not a measurement.
+  each sensor's vqf in a worker process that reads its own columns of the file (the default
+  for long Parquet files), and the same in one process (``parallel=False``, as cohort workers
+  run it), against the baseline; wall time of the whole process, the time spent inside it
+  after imports, and the CPU-time ratio. On a loaded machine the wall times mostly measure
+  the load: Linux shares the cores between sessions first (autogroups), so three processes
+  of one session get no more CPU than one, and the wall ratio tends to the CPU-time ratio.
+  The CPU times of each process (the workers report theirs) therefore also give the least
+  wall time two free cores would allow: the busiest process, or half of all the work (the
+  fork server's own start is not counted). That row is a bound, not a measurement.
 - one minute: ``spinecoach sensors analyze`` of a 60 s recording (what an upload of one
   exercise set costs), whole process, against the baseline on the same file, whole process.
 - start-up alone: importing what ``sensors analyze`` needs, against importing what the
@@ -248,7 +250,7 @@ def main() -> None:
                 "peer_name": f"the same for {args.hours / 8:g} h",
                 "peer": round(peak_eighth, 1),
                 "ratio": round(peak_day / peak_eighth, 2),
-                "note": "main process VmHWM; each worker adds its shared buffers (about 60 MB in 6D)",
+                "note": "main process VmHWM; each worker adds its ring of quaternions (34 MB)",
             }
         )
         n = int(args.hours * 3600 * 100)

@@ -4,7 +4,9 @@ Run as ``.venv/bin/python bench/startup.py [--repeats N] [--json PATH]``. Every 
 process (the installed ``spinecoach`` script, as a user types it); the cases are run in turn,
 ``--repeats`` rounds of all of them, so a load that comes and goes on the machine touches each
 case alike. Reported: the min and median of each case, and the ratio of its median to that of
-``python -c "import numpy"`` (the floor of any command that computes on arrays) in the same run.
+``python -c "import numpy"`` (the floor of any command that computes on arrays) in the same run,
+with each case's median CPU time (on a shared machine the wall time mostly measures the rest of
+the machine's work). The exercise catalogue's cache is made first, as ``make setup`` does.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -59,25 +62,42 @@ def _cases(tmp: Path) -> dict[str, list[str]]:
     }
 
 
-def _run_once(argv: list[str]) -> float:
+CPU_SECONDS: dict[str, list[float]] = {}
+"""CPU seconds (user + system) of each timed run, by case: on a shared machine the wall time
+mostly measures the other work, the CPU time much less."""
+
+
+def _run_once(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, check=False)
     seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {done.stderr.decode()[-400:]}")
-    return seconds
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
 
 
 def measure(repeats: int) -> dict[str, list[float]]:
-    """Seconds per run of every case, ``repeats`` interleaved rounds."""
+    """Seconds per run of every case, ``repeats`` interleaved rounds (CPU seconds go to
+    :data:`CPU_SECONDS`). The catalogue cache is made first, as ``make setup`` does."""
+    from spinecoach.exercises import load_catalogue
+
+    load_catalogue()
     with tempfile.TemporaryDirectory() as tmp:
         cases = _cases(Path(tmp))
         times: dict[str, list[float]] = {name: [] for name in cases}
+        CPU_SECONDS.clear()
+        CPU_SECONDS.update({name: [] for name in cases})
         for argv in cases.values():
             _run_once(argv)  # warm the page cache once, not timed
         for _ in range(repeats):
             for name, argv in cases.items():
-                times[name].append(_run_once(argv))
+                wall, cpu = _run_once(argv)
+                times[name].append(wall)
+                CPU_SECONDS[name].append(cpu)
     return times
 
 
@@ -90,6 +110,9 @@ def rows(times: dict[str, list[float]]) -> list[dict[str, object]]:
         is_floor = name in {NUMPY, "python -c pass"}
         target = TARGETS_S.get(name)
         note = f"min {min(runs):.3f} s of {len(runs)} interleaved runs"
+        cpu = CPU_SECONDS.get(name)
+        if cpu:
+            note += f"; CPU {statistics.median(cpu):.3f} s (median)"
         if target is not None:
             note += f"; target < {target:g} s: {'met' if median < target else 'NOT met'}"
         out.append(

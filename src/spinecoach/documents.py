@@ -18,16 +18,19 @@ Documents are read strictly, because they carry clinical data that is acted on:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from spinecoach.errors import DocumentError, shorten
+
+if TYPE_CHECKING:
+    import yaml
 
 __all__ = [
     "MAX_DEPTH",
@@ -74,7 +77,7 @@ def parse_document(raw: Any, model: type[ModelT], where: str = "") -> ModelT:
 def parse_text(text: str, where: str, *, yaml_syntax: bool) -> Any:
     """Parse JSON (or YAML) text with the strict rules above; errors name ``where``."""
     try:
-        return _yaml(text) if yaml_syntax else _json(text)
+        return _yaml(text, where) if yaml_syntax else _json(text)
     except _DuplicateKeyError as exc:
         raise DocumentError(f"{where}: {exc}") from None
     except RecursionError:
@@ -83,11 +86,6 @@ def parse_text(text: str, where: str, *, yaml_syntax: bool) -> Any:
         raise DocumentError(
             f"{where}: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "syntax error"
-        raise DocumentError(f"{where}: malformed YAML{at}: {problem}") from None
 
 
 def load_document(path: str | Path, model: type[ModelT]) -> ModelT:
@@ -182,23 +180,47 @@ def _json(text: str) -> Any:
 # --- YAML --------------------------------------------------------------------------------------
 
 
-class _StrictLoader(yaml.SafeLoader):
+# PyYAML is imported on the first YAML document only: most commands read JSON, and start-up
+# is what people wait for.
+
+
+def _yaml(text: str, where: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_strict_loader())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise DocumentError(f"{where}: malformed YAML{at}: {problem}") from None
+
+
+@functools.cache
+def _strict_loader() -> type[yaml.SafeLoader]:
     """SafeLoader with duplicate keys refused and only plain scalars resolved (YAML 1.2 core:
     decimal numbers, true/false, null); anything else stays a string."""
+    import yaml
 
+    class _StrictLoader(yaml.SafeLoader):
+        pass
 
-_StrictLoader.yaml_implicit_resolvers = {}
-for _tag, _pattern, _first in (
-    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
-    (
-        "tag:yaml.org,2002:float",
-        r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?$",
-        "-+0123456789.",
-    ),
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
-):
-    _StrictLoader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+    _StrictLoader.yaml_implicit_resolvers = {}
+    for tag, pattern, first in (
+        ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+        ("tag:yaml.org,2002:int", r"^[-+]?[0-9]+$", "-+0123456789"),
+        (
+            "tag:yaml.org,2002:float",
+            r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?$",
+            "-+0123456789.",
+        ),
+        ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ):
+        _StrictLoader.add_implicit_resolver(tag, re.compile(pattern), list(first))
+    _StrictLoader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
+    _StrictLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
+    _StrictLoader.add_constructor("tag:yaml.org,2002:map", _yaml_mapping)
+    return _StrictLoader
 
 
 def _yaml_int(loader: yaml.SafeLoader, node: yaml.Node) -> int | str:
@@ -210,6 +232,8 @@ def _yaml_float(loader: yaml.SafeLoader, node: yaml.Node) -> float | str:
 
 
 def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.Node) -> dict[Any, Any]:
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         raise yaml.constructor.ConstructorError(None, None, "expected a mapping", node.start_mark)
     out: dict[Any, Any] = {}
@@ -227,15 +251,6 @@ def _yaml_mapping(loader: yaml.SafeLoader, node: yaml.Node) -> dict[Any, Any]:
             )
         out[key] = loader.construct_object(value_node, deep=True)
     return out
-
-
-_StrictLoader.add_constructor("tag:yaml.org,2002:int", _yaml_int)
-_StrictLoader.add_constructor("tag:yaml.org,2002:float", _yaml_float)
-_StrictLoader.add_constructor("tag:yaml.org,2002:map", _yaml_mapping)
-
-
-def _yaml(text: str) -> Any:
-    return yaml.load(text, Loader=_StrictLoader)
 
 
 # --- depth -------------------------------------------------------------------------------------

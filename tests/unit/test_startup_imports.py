@@ -50,6 +50,19 @@ def test_assess_and_prescribe_import_no_numeric_or_table_library(command: str) -
     assert not modules & set(HEAVY)
 
 
+def test_json_documents_and_the_cached_catalogue_need_no_yaml_parser() -> None:
+    from spinecoach.exercises import load_catalogue
+
+    load_catalogue()  # writes the catalogue cache when it is missing or stale
+    intake = ROOT / "examples" / "desk-worker.intake.json"
+    for argv in (
+        ("score", "odi", "2", "3", "1", "2", "2", "1", "3", "2", "0", "1", "--json"),
+        ("assess", str(intake), "--json"),
+        ("prescribe", str(intake), "--json"),
+    ):
+        assert "yaml" not in _imported(*argv), argv[0]
+
+
 def test_help_still_lists_every_command() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "spinecoach.cli", "--help"],

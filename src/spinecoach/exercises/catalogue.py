@@ -8,6 +8,7 @@ only file reading in ``exercises``.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import itertools
@@ -19,7 +20,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final, get_args
 
-import yaml
 from pydantic import ValidationError
 
 from spinecoach.documents import validation_message
@@ -31,6 +31,7 @@ from spinecoach.vocabulary import EQUIPMENT
 __all__ = [
     "MCGILL_MAX_HOLD_S",
     "Catalogue",
+    "catalogue_cache_path",
     "load_catalogue",
     "load_catalogue_files",
     "parse_catalogue_text",
@@ -298,16 +299,34 @@ def _check_doses(exercises: Iterable[Exercise], where: Where) -> None:
 
 # --- reading the data files --------------------------------------------------------------
 
-FAST_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", None)
-"""libyaml's C parser with PyYAML's safe constructor, when PyYAML was built with libyaml: the
-same values as :func:`yaml.safe_load`, several times faster (the catalogue is read on every
-``prescribe``). Errors are always reported by the pure-Python parser, so they read the same."""
+# PyYAML is imported only when a data file has to be parsed: the shipped catalogue is usually
+# read from its JSON cache (below).
+
+_UNSET = object()
+
+
+def __getattr__(name: str) -> Any:
+    """``FAST_YAML_LOADER``: libyaml's C parser with PyYAML's safe constructor, when PyYAML was
+    built with libyaml: the same values as :func:`yaml.safe_load`, several times faster.
+    Errors are always reported by the pure-Python parser, so they read the same. Looked up on
+    first use (a test may set it to None for the pure-Python parser)."""
+    if name == "FAST_YAML_LOADER":
+        import yaml
+
+        globals()[name] = getattr(yaml, "CSafeLoader", None)
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _load_yaml(text: str) -> object:
-    if FAST_YAML_LOADER is not None:
+    import yaml
+
+    fast = globals().get("FAST_YAML_LOADER", _UNSET)
+    if fast is _UNSET:
+        fast = __getattr__("FAST_YAML_LOADER")
+    if fast is not None:
         try:
-            return yaml.load(text, Loader=FAST_YAML_LOADER)  # safe: SafeConstructor
+            return yaml.load(text, Loader=fast)  # safe: SafeConstructor
         except yaml.YAMLError:
             pass  # parse again below for the pure-Python parser's message
     return yaml.safe_load(text)
@@ -319,13 +338,22 @@ def parse_catalogue_text(text: str, source: str) -> list[tuple[Exercise, str]]:
     Returns each exercise with its origin ("FILE entry N"); any problem raises a one-line
     :class:`InputError` naming the file, the entry and the field.
     """
+    return _validate_entries(_parse_yaml(text, source), source)
+
+
+def _parse_yaml(text: str, source: str) -> object:
+    import yaml
+
     try:
-        raw = _load_yaml(text)
+        return _load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1} column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "syntax error"
         raise InputError(f"{source}: malformed YAML{at}: {problem}") from None
+
+
+def _validate_entries(raw: object, source: str) -> list[tuple[Exercise, str]]:
     if not isinstance(raw, list):
         raise InputError(f"{source}: expected a list of exercise entries")
     parsed: list[tuple[Exercise, str]] = []
@@ -340,23 +368,119 @@ def parse_catalogue_text(text: str, source: str) -> list[tuple[Exercise, str]]:
     return parsed
 
 
-def load_catalogue_files(paths: Iterable[Path | Traversable]) -> Catalogue:
-    """Read and validate the given YAML data files into one catalogue."""
-    exercises: list[Exercise] = []
-    origins: dict[str, str] = {}
+def load_catalogue_files(
+    paths: Iterable[Path | Traversable], cache: Path | None = None
+) -> Catalogue:
+    """Read and validate the given YAML data files into one catalogue.
+
+    ``cache``: a JSON file holding what the YAML files parse to, used instead of parsing them
+    when it was made from exactly these files (names and contents), written otherwise. The
+    entries are validated either way, so the catalogue and its errors are the same.
+    """
+    texts: list[tuple[str, str]] = []
     for path in paths:
         try:
-            text = path.read_text(encoding="utf-8")
+            texts.append((path.name, path.read_text(encoding="utf-8")))
         except OSError as exc:
             raise InputError(f"{path.name}: cannot read ({type(exc).__name__})") from None
-        for exercise, origin in parse_catalogue_text(text, path.name):
+    key = _cache_key(texts) if cache is not None else ""
+    cached = _read_cache(cache, key) if cache is not None else None
+    raws = cached if cached is not None else [_parse_yaml(text, name) for name, text in texts]
+    exercises: list[Exercise] = []
+    origins: dict[str, str] = {}
+    for (name, _), raw in zip(texts, raws, strict=True):
+        for exercise, origin in _validate_entries(raw, name):
             if exercise.id in origins:
                 raise InputError(
                     f"{origin}: exercise id '{exercise.id}' already defined in {origins[exercise.id]}"
                 )
             exercises.append(exercise)
             origins[exercise.id] = origin
-    return Catalogue.from_exercises(exercises, origins)
+    catalogue = Catalogue.from_exercises(exercises, origins)
+    if cache is not None and cached is None:
+        _write_cache(cache, key, raws)
+    return catalogue
+
+
+# --- the parsed data files, cached as JSON --------------------------------------------------
+# libyaml still leaves PyYAML's constructor in Python (about 60 ms for the shipped files, on
+# every ``prescribe``); the same data read from JSON takes about 1 ms.
+
+CACHE_FORMAT = 1
+
+
+def _cache_key(texts: list[tuple[str, str]]) -> str:
+    import hashlib
+
+    digest = hashlib.blake2b(str(CACHE_FORMAT).encode(), digest_size=16)
+    for name, text in texts:
+        for part in (name, text):
+            data = part.encode("utf-8")
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+    return digest.hexdigest()
+
+
+def _read_cache(cache: Path, key: str) -> list[object] | None:
+    """The parsed files from ``cache`` when it was made from the same files; else None."""
+    import json
+
+    try:
+        held = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(held, dict) or held.get("key") != key:
+        return None
+    files_ = held.get("files")
+    return files_ if isinstance(files_, list) else None
+
+
+def _write_cache(cache: Path, key: str, raws: list[object]) -> None:
+    """Write the parsed files, only when JSON gives them back exactly (same values and types:
+    YAML dates, non-text keys or NaN would not come back, and such data is not cached); never
+    fails the caller (a read-only install simply parses each time)."""
+    import json
+    import os
+    import tempfile
+
+    try:
+        text = json.dumps({"key": key, "files": raws}, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return
+    if not _same(json.loads(text)["files"], raws):
+        return
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".catalogue-", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(tmp, 0o644)  # readable like the bytecode beside it
+        os.replace(tmp, cache)  # atomic: concurrent runs never see half a file
+    except OSError:
+        with contextlib.suppress(OSError, UnboundLocalError):
+            os.unlink(tmp)
+
+
+def _same(a: object, b: object) -> bool:
+    """Equal values of identical types, all the way down (``1 == 1.0 == True`` is not enough)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, list):
+        assert isinstance(b, list)
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        assert isinstance(b, dict)
+        return a.keys() == b.keys() and all(_same(v, b[k]) for k, v in a.items())
+    return a == b
+
+
+def catalogue_cache_path() -> Path | None:
+    """Where the shipped catalogue's parsed data is cached: beside the package's bytecode
+    (``exercises/__pycache__``), or None when the package is not plain files."""
+    data = files("spinecoach.exercises").joinpath("data")
+    if not isinstance(data, Path):
+        return None
+    return data.parent / "__pycache__" / "catalogue-data.json"
 
 
 @functools.cache
@@ -364,4 +488,4 @@ def load_catalogue() -> Catalogue:
     """The catalogue shipped in the package (``exercises/data/*.yaml``), validated and cached."""
     data = files("spinecoach.exercises").joinpath("data")
     paths = sorted((p for p in data.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
-    return load_catalogue_files(paths)
+    return load_catalogue_files(paths, cache=catalogue_cache_path())

@@ -4,7 +4,9 @@ This is the entry point for whole files (the ``sensors analyze`` command, an upl
 clinic service, each recording of a cohort). Memory stays flat with the recording's length:
 blocks are read, analysed and dropped. For long recordings each sensor's orientation runs in
 a worker process of its own (:mod:`spinecoach.sensors.orientation_workers`) while this process
-reads and analyses, a few blocks ahead; the result is identical to the single-process run.
+reads and analyses: from a Parquet file each worker reads its own sensor's columns and runs
+ahead on its own; from other files this process sends it blocks a few ahead. The result is
+identical to the single-process run.
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ def analyze_file(
         else calibration
     )
     source = open_recording(path, file_format, chunk_rows=chunk_rows, sensor_name=sensor_name)
-    rows = source.size if Path(path).suffix.lower() == ".parquet" else None
+    parquet = file_format == "canonical" and Path(path).suffix.lower() == ".parquet"
+    rows = source.size if parquet else None
     if rows is None and file_format == "canonical":
         rows = source.size // CSV_BYTES_PER_ROW
     use_workers = parallel if parallel is not None else (rows or 0) >= PARALLEL_MIN_ROWS
@@ -72,6 +75,13 @@ def analyze_file(
             monitor.feed(block)
             if progress is not None:
                 progress(done, source.size)
+    elif parquet:  # each worker reads its sensor's columns itself and runs ahead
+        with OrientationWorkers(max(chunk_rows, 1), parquet=Path(path), calibration=cal) as workers:
+            monitor = LumbarMonitor(settings, cal, keep_angles=keep, orientation=workers)
+            for block, done in source.blocks():
+                monitor.feed(block)
+                if progress is not None:
+                    progress(done, source.size)
     else:
         with OrientationWorkers(max(chunk_rows, 1)) as workers:
             monitor = LumbarMonitor(settings, cal, keep_angles=keep, orientation=workers)

@@ -30,6 +30,7 @@ __all__ = [
     "FileFormat",
     "RecordingFile",
     "open_recording",
+    "parquet_sensor_blocks",
     "read_recording",
     "write_angles",
     "write_orientation",
@@ -215,6 +216,28 @@ def _parquet_blocks(
             cols = {name: _floats(batch.column(i)) for i, name in enumerate(batch.schema.names)}
             yield _to_recording(cols, sensors, mags, row), row - 1 + batch.num_rows
             row += batch.num_rows
+
+
+def parquet_sensor_blocks(
+    path: Path, name: str, with_mag: bool, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[tuple[FloatArray, FloatArray, FloatArray | None]]:
+    """One sensor's (gyr, acc, mag or None) of a canonical Parquet file, block by block, in
+    order: the very values :func:`open_recording` gives for that sensor, reading only its
+    columns (the orientation workers read their sensor this way). ``mag`` only when
+    ``with_mag`` and the file has it."""
+    pf = pq.ParquetFile(path, pre_buffer=False)
+    names = set(pf.schema_arrow.names)
+    quantities = ["gyr", "acc"]
+    if with_mag and set(sensor_columns(name, "mag")) <= names:
+        quantities.append("mag")
+    columns = [c for q in quantities for c in sensor_columns(name, q)]
+    for group in range(pf.metadata.num_row_groups):
+        for batch in pf.iter_batches(
+            batch_size=chunk_rows, row_groups=[group], columns=columns, use_threads=False
+        ):
+            cols = [_floats(batch.column(i)) for i in range(len(columns))]
+            gyr, acc = np.column_stack(cols[0:3]), np.column_stack(cols[3:6])
+            yield gyr, acc, np.column_stack(cols[6:9]) if len(cols) == 9 else None
 
 
 def _floats(column: pa.Array) -> FloatArray:

@@ -1,9 +1,12 @@
-"""The shipped catalogue reads the same with libyaml's C parser as with the pure-Python one."""
+"""The shipped catalogue reads the same with libyaml's C parser as with the pure-Python one,
+and from its JSON cache as from the YAML files."""
 
 from __future__ import annotations
 
+import datetime as dt
 from importlib.abc import Traversable
 from importlib.resources import files
+from pathlib import Path
 
 import pytest
 import yaml
@@ -49,3 +52,49 @@ def test_errors_read_the_same_with_either_parser(monkeypatch: pytest.MonkeyPatch
         catalogue_module.parse_catalogue_text(bad, "bad.yaml")
     assert str(fast.value) == str(pure.value)
     assert "line" in str(fast.value)
+
+
+def test_cached_catalogue_is_identical_to_the_parsed_one(tmp_path: Path) -> None:
+    cache = tmp_path / "cache" / "catalogue.json"
+    parsed = load_catalogue_files(_data_files())
+    first = load_catalogue_files(_data_files(), cache=cache)  # parses, then writes the cache
+    assert cache.is_file()
+    written = cache.stat().st_mtime_ns
+    again = load_catalogue_files(_data_files(), cache=cache)  # reads the cache
+    assert cache.stat().st_mtime_ns == written
+    dumps = [[e.model_dump() for e in c] for c in (parsed, first, again)]
+    assert dumps[0] == dumps[1] == dumps[2]
+    assert [e.id for e in again] == [e.id for e in parsed]
+
+
+def test_cache_of_other_files_is_not_used(tmp_path: Path) -> None:
+    cache = tmp_path / "catalogue.json"
+    data = _data_files()
+    load_catalogue_files(data, cache=cache)
+    first = tmp_path / data[0].name
+    text = data[0].read_text(encoding="utf-8")
+    first.write_text(text.replace("name: ", "name: Changed ", 1), encoding="utf-8")
+    changed = load_catalogue_files([first, *data[1:]], cache=cache)
+    assert any(e.name.startswith("Changed ") for e in changed)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("- id: a\n  name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"broken\.yaml: malformed YAML at line"):
+        load_catalogue_files([broken], cache=cache)
+
+
+def test_data_json_cannot_hold_is_not_cached(tmp_path: Path) -> None:
+    cache = tmp_path / "catalogue.json"
+    assert not catalogue_module._same([1], [1.0])
+    assert not catalogue_module._same({"a": True}, {"a": 1})
+    catalogue_module._write_cache(cache, "k", [[{"when": dt.date(2026, 1, 2)}]])
+    catalogue_module._write_cache(cache, "k", [[{1: "a"}]])
+    assert not cache.exists()
+    catalogue_module._write_cache(cache, "k", [[{"a": [1, 2.5, None, "x"]}]])
+    assert catalogue_module._read_cache(cache, "k") == [[{"a": [1, 2.5, None, "x"]}]]
+    assert catalogue_module._read_cache(cache, "other") is None
+
+
+def test_shipped_catalogue_is_cached_beside_the_bytecode() -> None:
+    path = catalogue_module.catalogue_cache_path()
+    assert path is not None
+    assert path.parent.name == "__pycache__"

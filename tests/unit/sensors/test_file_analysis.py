@@ -92,3 +92,41 @@ def test_workers_report_their_cpu_time(tmp_path: Path) -> None:
     before = worker_cpu_seconds()
     analyze_file(path, parallel=True)
     assert worker_cpu_seconds() > before
+
+
+def test_a_worker_reads_its_sensor_exactly_as_the_block_reader_does(tmp_path: Path) -> None:
+    from spinecoach.sensors.files import open_recording, parquet_sensor_blocks
+
+    rec = simulate_recording("forward-bends", seed=5, magnetometer=True).recording
+    path = tmp_path / "bends.parquet"
+    write_recording(rec, path)
+    for name in ("lumbar", "sacrum"):
+        blocks = [b.sensors[name] for b, _ in open_recording(path, chunk_rows=1500).blocks()]
+        pieces = list(parquet_sensor_blocks(path, name, with_mag=True, chunk_rows=1500))
+        assert len(pieces) == len(blocks)
+        for (gyr, acc, mag), samples in zip(pieces, blocks, strict=True):
+            assert np.array_equal(gyr, samples.gyr)
+            assert np.array_equal(acc, samples.acc)
+            assert mag is not None
+            assert samples.mag is not None
+            assert np.array_equal(mag, samples.mag)
+        without = next(iter(parquet_sensor_blocks(path, name, with_mag=False)))
+        assert without[2] is None
+
+
+def test_workers_that_read_the_file_stop_when_the_analysis_stops_early(tmp_path: Path) -> None:
+    from spinecoach.sensors.orientation import OrientationFilter
+    from spinecoach.sensors.orientation_workers import OrientationWorkers, worker_cpu_seconds
+
+    rec = simulate_recording("forward-bends", seed=6).recording
+    path = tmp_path / "bends.parquet"
+    write_recording(rec, path)
+    before = worker_cpu_seconds()
+    with OrientationWorkers(200, parquet=path) as workers:
+        remote = workers("lumbar", 100.0, False)
+        first = remote.update(*(rec.sensors["lumbar"].gyr[:50], rec.sensors["lumbar"].acc[:50]))
+        lumbar = rec.sensors["lumbar"]
+        here = OrientationFilter(100.0).update(lumbar.gyr[:50], lumbar.acc[:50])
+        assert np.array_equal(first, here)
+    # the worker had a ring of 8 slots of 200 rows to fill, far less than the recording
+    assert worker_cpu_seconds() > before
