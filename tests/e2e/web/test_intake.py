@@ -305,3 +305,32 @@ def test_intake_pages_pass_axe_and_the_keyboard(new_page: Any, clinic: Any, log_
     _submit(page)
     serious("intake with errors")
     assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_intake_pages_are_for_the_patients_own_clinician(
+    new_page: Any, clinic: Any, log_in: Any
+) -> None:
+    other = new_page()
+    log_in(other, "clinician-a")
+    not_theirs = clinic.ids["checkin"]  # clinician-b's patient
+    assert other.goto(f"/clinic/patients/{not_theirs}/intake").status == 404
+    csrf = next(c["value"] for c in other.context.cookies() if c["name"] == "spinecoach_csrf")
+    posted = other.request.post(
+        f"/clinic/patients/{not_theirs}/intake",
+        form={"csrf_token": csrf, "age": "40", "sex": "male", "red_flags_asked": "yes"},
+    )
+    assert posted.status == 404
+    forged = other.request.post(
+        f"/clinic/patients/{clinic.ids['calm']}/intake",
+        form={"csrf_token": "forged", "age": "40", "sex": "male"},
+    )
+    assert forged.status == 403
+    patient = new_page()
+    log_in(patient, "patient-calm")
+    assert patient.goto(f"/clinic/patients/{clinic.ids['calm']}/intake").status == 403
+    owner = clinic.clinician_of["checkin"]
+    assert len(intake.list_intakes(UnitOfWork(clinic.engine), owner, not_theirs)) == 1
+    calm = clinic.ids["calm"]
+    assert (
+        len(intake.list_intakes(UnitOfWork(clinic.engine), clinic.clinician_of["calm"], calm)) == 1
+    )
