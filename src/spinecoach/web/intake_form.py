@@ -44,6 +44,8 @@ __all__ = [
     "Instrument",
     "form_values",
     "intake_document",
+    "psfs_rows",
+    "read_form",
     "validate_intake",
 ]
 
@@ -193,13 +195,21 @@ def _items(form: Mapping[str, Any], instrument: Instrument) -> list[Any] | None:
     return None if all(a is None for a in answers) else answers
 
 
+def psfs_rows(form: Mapping[str, Any]) -> list[int]:
+    """The numbers (1-based) of the PSFS rows filled in: the document lists only those."""
+    return [
+        n
+        for n in range(1, PSFS_ROWS + 1)
+        if _text(form, f"psfs_activity_{n}") is not None
+        or _number(form, f"psfs_score_{n}") is not None
+    ]
+
+
 def _psfs(form: Mapping[str, Any]) -> list[dict[str, Any]] | None:
-    rows = []
-    for n in range(1, PSFS_ROWS + 1):
-        activity, score = _text(form, f"psfs_activity_{n}"), _number(form, f"psfs_score_{n}")
-        if activity is None and score is None:
-            continue
-        rows.append({"activity": activity, "score": score})
+    rows = [
+        {"activity": _text(form, f"psfs_activity_{n}"), "score": _number(form, f"psfs_score_{n}")}
+        for n in psfs_rows(form)
+    ]
     return rows or None
 
 
@@ -281,8 +291,9 @@ _STEP_MESSAGE = re.compile(r"^([a-z_]+): ")
 _SURGERY_FIELDS = {"type": "surgery_type", "date": "surgery_date"}
 
 
-def field_of(loc: tuple[Any, ...], message: str) -> str:
-    """The form field behind a validation error at ``loc`` of the intake document."""
+def field_of(loc: tuple[Any, ...], message: str, psfs: Sequence[int] = ()) -> str:
+    """The form field behind a validation error at ``loc`` of the intake document (``psfs``:
+    the form rows behind the document's PSFS activities, in order)."""
     section, rest = (loc[0], loc[1:]) if loc else ("form", ())
     name = rest[0] if rest else None
     if section == "patient":
@@ -292,7 +303,8 @@ def field_of(loc: tuple[Any, ...], message: str) -> str:
         return str(name) if name is not None else "patient"
     if section == "questionnaires":
         if name == "psfs" and len(rest) > 2 and isinstance(rest[1], int):
-            return f"psfs_{rest[2]}_{rest[1] + 1}"
+            row = psfs[rest[1]] if rest[1] < len(psfs) else rest[1] + 1
+            return f"psfs_{rest[2]}_{row}"
         if name != "psfs" and len(rest) > 1 and isinstance(rest[1], int):
             return f"{name}_{rest[1] + 1}"
         found = _ITEM_MESSAGE.match(message)
@@ -315,16 +327,26 @@ def field_of(loc: tuple[Any, ...], message: str) -> str:
     return str(section)
 
 
-def validate_intake(document: Mapping[str, Any]) -> tuple[Intake | None, FieldErrors]:
-    """The intake, validated as the API validates its JSON body, or the errors by form field."""
+def validate_intake(
+    document: Mapping[str, Any], *, psfs: Sequence[int] = ()
+) -> tuple[Intake | None, FieldErrors]:
+    """The intake, validated as the API validates its JSON body, or the errors by form field
+    (``psfs``: :func:`psfs_rows` of the form the document came from)."""
     try:
         return Intake.model_validate_json(json.dumps(document), strict=True), {}
     except ValidationError as exc:
         errors: FieldErrors = {}
         for error in exc.errors():
             message = str(error["msg"]).removeprefix("Value error, ")
-            errors.setdefault(field_of(tuple(error["loc"]), message), message)
+            errors.setdefault(field_of(tuple(error["loc"]), message, psfs), message)
         return None, errors
+
+
+def read_form(form: Mapping[str, Any]) -> tuple[dict[str, Any], Intake | None, FieldErrors]:
+    """A posted form as its intake document, validated: (document, intake or None, errors)."""
+    document = intake_document(form)
+    checked, errors = validate_intake(document, psfs=psfs_rows(form))
+    return document, checked, errors
 
 
 def form_values(document: Mapping[str, Any], *, sections: Sequence[str] = ()) -> dict[str, Any]:

@@ -143,8 +143,11 @@ def test_intake_entered_in_the_forms_is_the_assessment_the_api_gives(
     phone = new_page(viewport=PHONE)
     log_in(phone, "clinician-a")
     phone.goto(f"/clinic/patients/{by_form}/intake")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the intake page scrolls sideways on a phone ({width} px)"
     screenshot(phone, "intake-form-phone")
     phone.goto(f"/clinic/patients/{by_form}")
+    assert phone.locator("#assessment").bounding_box()["width"] <= PHONE["width"]
     phone.locator("#assessment").screenshot(path=str(SCREENSHOTS / "assessment-section-phone.png"))
 
 

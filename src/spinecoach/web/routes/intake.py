@@ -125,8 +125,7 @@ async def submit_intake(request: Request, patient_id: str) -> Response:
         for k in posted
     }
     values.setdefault("red_flags", [])
-    document = form.intake_document(posted)
-    checked, errors = form.validate_intake(document)
+    document, checked, errors = form.read_form(posted)
     if checked is None:
         return _form_page(request, who, patient_id, values, errors, status_code=422)
     try:
