@@ -145,6 +145,7 @@ def test_intake_entered_in_the_forms_is_the_assessment_the_api_gives(
     phone.goto(f"/clinic/patients/{by_form}/intake")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the intake page scrolls sideways on a phone ({width} px)"
+    phone.evaluate("document.getElementById('start_back').scrollIntoView()")
     screenshot(phone, "intake-form-phone")
     phone.goto(f"/clinic/patients/{by_form}")
     assert phone.locator("#assessment").bounding_box()["width"] <= PHONE["width"]
@@ -256,6 +257,8 @@ def test_the_load_a_patient_logs_shows_on_the_clinicians_page(
     patient.wait_for_load_state()
     assert "less than or equal to 200" in patient.locator(f"#load_kg_{at}-error").inner_text()
     assert patient.locator(f"#load_kg_{at}").input_value() == "250"
+    card = patient.locator("article.exercise").nth(at)
+    card.screenshot(path=str(SCREENSHOTS / "patient-load-error-phone.png"))
     patient.fill(f"#load_kg_{at}", "7.5")
     patient.click("text=Save session")
     patient.wait_for_load_state()
