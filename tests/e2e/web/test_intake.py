@@ -143,6 +143,10 @@ def test_intake_entered_in_the_forms_is_the_assessment_the_api_gives(
     phone = new_page(viewport=PHONE)
     log_in(phone, "clinician-a")
     phone.goto(f"/clinic/patients/{by_form}/intake")
+    # a new intake starts from the last one's profile and health, not its answers
+    assert phone.locator("#age").input_value() == str(document["patient"]["age"])
+    assert phone.locator("#osteoporosis").is_checked()
+    assert phone.locator("#odi_1").input_value() == ""
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the intake page scrolls sideways on a phone ({width} px)"
     phone.evaluate("document.getElementById('start_back').scrollIntoView()")
