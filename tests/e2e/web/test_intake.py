@@ -181,6 +181,10 @@ def test_bad_intake_values_are_shown_next_to_the_field_and_nothing_is_saved(
     response = _submit(page)
     assert response.status == 422
     assert page.locator("#error-summary").is_visible()
+    targets = page.locator("#error-summary a").evaluate_all("links => links.map(a => a.hash)")
+    assert len(targets) == 5, targets
+    for target in targets:
+        assert page.locator(target).count() == 1, f"the summary links to {target}: not on the page"
     for name, words in (
         ("age", "greater than or equal to 16"),
         ("odi_3", "odi item 3: 7 is outside 0-5"),
