@@ -21,6 +21,22 @@ from spinecoach.web.intake_form import form_values
 
 pytestmark = pytest.mark.slow
 
+CLINICIAN = "clinician-intake"
+"""These tests' own clinician: the patients they add stay off the story clinicians' lists."""
+
+
+@pytest.fixture(scope="module")
+def own_clinician(clinic: Any) -> Actor:
+    account = accounts.create_user(
+        UnitOfWork(clinic.engine),
+        SYSTEM,
+        username=CLINICIAN,
+        password=PASSWORD,
+        roles=[Role.CLINICIAN],
+        display_name=CLINICIAN,
+    )
+    return account.actor()
+
 
 def _new_patient(clinic: Any, clinician: Actor, name: str) -> str:
     record = patients.register_patient(UnitOfWork(clinic.engine), clinician, {"display_name": name})
@@ -88,15 +104,15 @@ def _comparable(assessment: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_intake_entered_in_the_forms_is_the_assessment_the_api_gives(
-    new_page: Any, clinic: Any, log_in: Any, screenshot: Any
+    new_page: Any, own_clinician: Actor, clinic: Any, log_in: Any, screenshot: Any
 ) -> None:
-    clinician = clinic.clinician_of["calm"]
+    clinician = own_clinician
     by_form = _new_patient(clinic, clinician, "Form Intake")
     by_api = _new_patient(clinic, clinician, "Api Intake")
     document = _story_intake()
 
     page = new_page()
-    log_in(page, "clinician-a")
+    log_in(page, CLINICIAN)
     page.goto(f"/clinic/patients/{by_form}")
     page.click("#new-intake")
     assert page.url.endswith(f"/clinic/patients/{by_form}/intake")
@@ -141,7 +157,7 @@ def test_intake_entered_in_the_forms_is_the_assessment_the_api_gives(
     section.screenshot(path=str(SCREENSHOTS / "assessment-section.png"))
 
     phone = new_page(viewport=PHONE)
-    log_in(phone, "clinician-a")
+    log_in(phone, CLINICIAN)
     phone.goto(f"/clinic/patients/{by_form}/intake")
     # a new intake starts from the last one's profile and health, not its answers
     assert phone.locator("#age").input_value() == str(document["patient"]["age"])
@@ -157,12 +173,12 @@ def test_intake_entered_in_the_forms_is_the_assessment_the_api_gives(
 
 
 def test_bad_intake_values_are_shown_next_to_the_field_and_nothing_is_saved(
-    new_page: Any, clinic: Any, log_in: Any, screenshot: Any
+    new_page: Any, own_clinician: Actor, clinic: Any, log_in: Any, screenshot: Any
 ) -> None:
-    clinician = clinic.clinician_of["calm"]
+    clinician = own_clinician
     pid = _new_patient(clinic, clinician, "Bad Form Intake")
     page = new_page()
-    log_in(page, "clinician-a")
+    log_in(page, CLINICIAN)
     page.goto(f"/clinic/patients/{pid}/intake")
     _fill(
         page,
@@ -212,12 +228,12 @@ def test_bad_intake_values_are_shown_next_to_the_field_and_nothing_is_saved(
 
 
 def test_a_red_flag_entered_stops_the_program_and_asks_for_referral(
-    new_page: Any, clinic: Any, log_in: Any
+    new_page: Any, own_clinician: Actor, clinic: Any, log_in: Any
 ) -> None:
-    clinician = clinic.clinician_of["calm"]
+    clinician = own_clinician
     pid = _new_patient(clinic, clinician, "Red Flag Intake")
     page = new_page()
-    log_in(page, "clinician-a")
+    log_in(page, CLINICIAN)
     page.goto(f"/clinic/patients/{pid}/intake")
     _fill(page, {"age": "52", "sex": "male", "nprs": "6", "red_flags": ["ces_saddle_anaesthesia"]})
     _submit(page)
@@ -230,9 +246,9 @@ def test_a_red_flag_entered_stops_the_program_and_asks_for_referral(
 
 
 def test_the_load_a_patient_logs_shows_on_the_clinicians_page(
-    new_page: Any, clinic: Any, log_in: Any
+    new_page: Any, own_clinician: Actor, clinic: Any, log_in: Any
 ) -> None:
-    clinician = clinic.clinician_of["calm"]
+    clinician = own_clinician
     pid = _new_patient(clinic, clinician, "Pulley Patient")
     raw = random_intake(np.random.default_rng(5), red_flag_rate=0.0, skip_rate=0.0)
     document = raw.model_dump(mode="json")
@@ -273,19 +289,21 @@ def test_the_load_a_patient_logs_shows_on_the_clinicians_page(
     assert patient.locator("#saved").is_visible()
 
     page = new_page()
-    log_in(page, "clinician-a")
+    log_in(page, CLINICIAN)
     page.goto(f"/clinic/patients/{pid}")
     loads = page.locator("tr.session-row td.loads").all_inner_texts()
     assert loads == ["Anti-rotation press with cable 7.5 kg"], loads
 
 
-def test_intake_pages_pass_axe_and_the_keyboard(new_page: Any, clinic: Any, log_in: Any) -> None:
+def test_intake_pages_pass_axe_and_the_keyboard(
+    new_page: Any, own_clinician: Actor, clinic: Any, log_in: Any
+) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
-    clinician = clinic.clinician_of["calm"]
+    clinician = own_clinician
     pid = _new_patient(clinic, clinician, "Axe Intake")
     page = new_page()
-    log_in(page, "clinician-a")
+    log_in(page, CLINICIAN)
     page.goto(f"/clinic/patients/{pid}/intake")
     found: dict[str, list[str]] = {}
 
@@ -322,10 +340,10 @@ def test_intake_pages_pass_axe_and_the_keyboard(new_page: Any, clinic: Any, log_
 
 
 def test_intake_pages_are_for_the_patients_own_clinician(
-    new_page: Any, clinic: Any, log_in: Any
+    new_page: Any, own_clinician: Actor, clinic: Any, log_in: Any
 ) -> None:
     other = new_page()
-    log_in(other, "clinician-a")
+    log_in(other, CLINICIAN)
     not_theirs = clinic.ids["checkin"]  # clinician-b's patient
     assert other.goto(f"/clinic/patients/{not_theirs}/intake").status == 404
     csrf = next(c["value"] for c in other.context.cookies() if c["name"] == "spinecoach_csrf")
