@@ -32,8 +32,8 @@ bytecode: $(STAMP)
 # The demo clinic: created on the first run (logins printed once), then served at
 # http://127.0.0.1:8000/ until Ctrl-C. The demo asks no second factor (SPINECOACH_TOTP_REQUIRED_FOR).
 run: bytecode
-	SPINECOACH_TOTP_REQUIRED_FOR='[]' $(RUN)/python -m spinecoach.web.demo
-	SPINECOACH_TOTP_REQUIRED_FOR='[]' exec $(RUN)/spinecoach serve
+	$(RUN)/python -m spinecoach.web.demo
+	exec $(RUN)/spinecoach serve
 
 # The browser tests drive Debian's Chromium: installed when missing and we are root; otherwise
 # they skip and say why.

@@ -896,20 +896,25 @@ def _totp_ok(secret: str | None, code: str | None) -> bool:
     return code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
 
 
-def begin_totp(uow: UnitOfWork, actor: Actor) -> TotpEnrolment:
-    """Start TOTP enrolment: a new secret, effective once :func:`confirm_totp` sees a code."""
+def begin_totp(uow: UnitOfWork, actor: Actor, *, keep_pending: bool = False) -> TotpEnrolment:
+    """Start TOTP enrolment: a new secret, effective once :func:`confirm_totp` sees a code.
+
+    ``keep_pending`` gives back the secret already waiting for its first code, when there is
+    one (an enrolment page shown again must show the secret the app has already scanned)."""
     with uow:
         row = _user_row(uow, actor.user_id)
         if row is None:
             raise NotFound("user", actor.user_id)
         if row._mapping["totp_confirmed_at"] is not None:
             raise Conflict("totp: already enrolled; an admin can reset it")
-        secret = pyotp.random_base32()
-        uow.connection.execute(
-            users.update().where(users.c.id == actor.user_id).values(totp_secret=secret)
-        )
-        audit.record(uow, actor, "totp.begin", object_type="User", object_id=actor.user_id)
-        uow.commit()
+        pending: str | None = row._mapping["totp_secret"] if keep_pending else None
+        secret = pending or pyotp.random_base32()
+        if pending is None:
+            uow.connection.execute(
+                users.update().where(users.c.id == actor.user_id).values(totp_secret=secret)
+            )
+            audit.record(uow, actor, "totp.begin", object_type="User", object_id=actor.user_id)
+            uow.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=actor.username, issuer_name=TOTP_ISSUER)
     return TotpEnrolment(secret=secret, uri=uri)
 

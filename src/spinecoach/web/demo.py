@@ -4,8 +4,8 @@
 (clinicians, patients on simulated courses, every kind of alert; :func:`seed_demo`), prints
 the address and the demo accounts with their generated passwords (stored hashed only; there
 are no default credentials), and on later runs prints the account names again. The demo
-clinic's policy comes from the start-up settings (``make run`` sets no second factor, so the
-demo logins work from a browser without an authenticator app).
+clinic's policy comes from the start-up settings: by default clinicians and admins use a second
+factor, as in a clinic, and set it up at their first login (the page shows a QR code).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def prepare(host: str = "127.0.0.1", port: int = 8000) -> list[str]:
 
     settings = ServiceSettings()
     engine = _migrated_engine(settings)
-    clinic.seed_policy(UnitOfWork(engine), settings)
+    in_force = clinic.seed_policy(UnitOfWork(engine), settings)
     with UnitOfWork(engine) as uow:
         empty = not uow.patients.ids()
     lines = [f"spinecoach demo clinic: http://{host}:{port}/  (data in {settings.data_dir})"]
@@ -48,6 +48,12 @@ def prepare(host: str = "127.0.0.1", port: int = 8000) -> list[str]:
             + ", ".join(names)
             + " (passwords were shown when the demo was created; delete the data folder to "
             "create the demo again with new ones)"
+        )
+    needs_code = sorted(in_force.totp_required_for)
+    if needs_code:
+        lines.append(
+            f"{' and '.join(needs_code)} logins set up an authenticator app at their first login "
+            "(the page shows a QR code); patients need none"
         )
     lines.append("stop with Ctrl-C")
     return lines

@@ -8,10 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from spinecoach.clinical.assessment import Assessment
 from spinecoach.services import (
     alerts,
-    intake,
     outcomes,
     patients,
     programs,
@@ -23,7 +21,7 @@ from spinecoach.services.errors import Conflict, Forbidden
 from spinecoach.sessions.model import Session
 from spinecoach.store.records import AlertRecord, PatientRecord
 from spinecoach.store.unit_of_work import UnitOfWork
-from spinecoach.web import views
+from spinecoach.web import assessment_view, views
 from spinecoach.web.pages import Viewer, check_csrf, context_of, page, viewer
 
 router = APIRouter(prefix="/clinic", include_in_schema=False)
@@ -106,31 +104,9 @@ def home(request: Request, q: str = "", kind: str = "") -> Response:
     )
 
 
-def _assessment(request: Request, who: Viewer, patient_id: str) -> dict[str, Any] | None:
-    found = intake.list_assessments(_uow(request), who.actor, patient_id)
-    if not found:
-        return None
-    latest = Assessment.model_validate(found[-1].document)
-    scores = {
-        k: v
-        for k, v in latest.scores.model_dump(mode="json").items()
-        if v is not None and not isinstance(v, dict | list)
-    }
-    return {
-        "date": found[-1].created_at.date(),
-        "findings": [f.text for f in latest.findings],
-        "scores": scores,
-        "red_flags": [h.question for h in latest.red_flags.hits],
-        "classification": {
-            k: v
-            for k, v in latest.classification.model_dump(mode="json").items()
-            if v not in (None, [], {}) and not isinstance(v, dict | list)
-        },
-    }
-
-
 def _session_rows(records: list[Any]) -> list[dict[str, Any]]:
     rows = []
+    book = views.catalogue()
     for record in reversed(records[-10:]):
         s = Session.model_validate(record.document)
         rows.append(
@@ -142,6 +118,11 @@ def _session_rows(records: list[Any]) -> list[dict[str, Any]]:
                 "done": sum(1 for e in s.exercises if e.completed),
                 "of": len(s.exercises),
                 "flags": ", ".join(s.red_flags),
+                "loads": "; ".join(
+                    f"{book.get(e.id).name if e.id in book else e.id} {e.load_kg:g} kg"
+                    for e in s.exercises
+                    if e.load_kg is not None
+                ),
             }
         )
     return rows
@@ -173,7 +154,9 @@ def patient_page(
         patient=patient,
         alerts=alerts.list_alerts(_uow(request), who.actor, patient_id=patient_id),
         kinds=KIND_WORDS,
-        assessment=_assessment(request, who, patient_id),
+        assessment_view=assessment_view.assessment_section(
+            lambda: _uow(request), who.actor, patient_id
+        ),
         current=current,
         program=programs.program_of(current) if current else None,
         cards=views.exercise_cards(programs.program_of(current)) if current else [],

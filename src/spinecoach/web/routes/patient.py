@@ -14,6 +14,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from spinecoach.clinical.red_flags import RED_FLAGS
 from spinecoach.errors import SpinecoachError
+from spinecoach.prescription.precautions import EXTERNAL_LOADS
+from spinecoach.prescription.program import Program
 from spinecoach.services import outcomes, patients, programs, sessions
 from spinecoach.services.sessions import CheckIn
 from spinecoach.sessions.model import Session
@@ -63,11 +65,24 @@ def _today(
         current=current,
         program=program,
         cards=views.exercise_cards(program) if program else [],
+        loads=_loads(program) if program else {},
         values=values or {"date": dt.date.today().isoformat()},
         errors=errors or {},
         message=message,
         saved=saved,
     )
+
+
+def _loads(program: Program) -> dict[int, str]:
+    """Exercise index -> the prescribed load in kg ('' when none is set), for the exercises
+    done with a pulley or weights: their session log asks for the load used."""
+    book = views.catalogue()
+    found: dict[int, str] = {}
+    for i, item in enumerate(program.exercises):
+        equipment = set(book.get(item.id).equipment) if item.id in book else set()
+        if item.dose.load_kg is not None or equipment & EXTERNAL_LOADS:
+            found[i] = "" if item.dose.load_kg is None else f"{item.dose.load_kg:g}"
+    return found
 
 
 @router.get("/today")
