@@ -1,4 +1,5 @@
-"""The clinician's pages: patients with alerts first, a patient's record, a program version."""
+"""The clinician's pages: patients with alerts first, a patient's record, a program version and
+its edit."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from spinecoach.clinical.assessment import Assessment
+from spinecoach.errors import ClinicalSafetyError, InputError
 from spinecoach.services import (
     alerts,
     intake,
@@ -23,7 +25,7 @@ from spinecoach.services.errors import Conflict, Forbidden
 from spinecoach.sessions.model import Session
 from spinecoach.store.records import AlertRecord, PatientRecord
 from spinecoach.store.unit_of_work import UnitOfWork
-from spinecoach.web import views
+from spinecoach.web import review, views
 from spinecoach.web.pages import Viewer, check_csrf, context_of, page, viewer
 
 router = APIRouter(prefix="/clinic", include_in_schema=False)
@@ -185,8 +187,19 @@ def patient_page(
 
 
 @router.get("/versions/{version_id}")
-def version_page(request: Request, version_id: str, message: str = "") -> Response:
-    """A version beside the one it came from: exercises and doses, the changes and why."""
+def version_page(
+    request: Request,
+    version_id: str,
+    message: str = "",
+    edited: int = 0,
+    *,
+    form: dict[str, str] | None = None,
+    errors: review.FormErrors | None = None,
+    contraindications: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """A version beside the one it came from: exercises and doses, the changes and why; a
+    proposed version also carries the edit form (pin, exclude, doses, contraindications)."""
     who = _clinician(request)
     version = programs.get_version(_uow(request), who.actor, version_id)
     parent = (
@@ -195,19 +208,62 @@ def version_page(request: Request, version_id: str, message: str = "") -> Respon
         else None
     )
     patient = patients.get_patient(_uow(request), who.actor, version.patient_id)
+    program = programs.program_of(version)
     return page(
         request,
         "clinician/version.html",
+        status_code=status_code,
         viewer=who,
         patient=patient,
         version=version,
         parent=parent,
-        diff=views.version_diff(
-            programs.program_of(parent) if parent else None, programs.program_of(version)
-        ),
+        diff=views.version_diff(programs.program_of(parent) if parent else None, program),
         changes=views.change_lines(version.changes),
         message=message,
+        edited=bool(edited),
+        edit_rows=review.edit_rows(program, form),
+        errors=errors or {},
+        note=(form or {}).get("note", ""),
+        contraindication_words=review.CONTRAINDICATION_WORDS,
+        in_force=set(program.safety.contraindications),
+        chosen=set(contraindications or []),
+        pain_rose=programs.pain_rose(program, version.changes),
     )
+
+
+@router.post("/versions/{version_id}/edit")
+async def edit(request: Request, version_id: str) -> Response:
+    """The clinician's edit of a proposed version, through the same service as the API: a new
+    proposed version on success; a refusal is shown next to what it refused and saves nothing."""
+    who = _clinician(request)
+    posted = await request.form()
+    check_csrf(who, _text(posted.get("csrf_token")))
+    form = {k: _text(v) for k, v in posted.items() if k != "csrf_token"}
+    chosen = [c for c in (_text(v) for v in posted.getlist("contraindication")) if c]
+    version = programs.get_version(_uow(request), who.actor, version_id)
+    program = programs.program_of(version)
+    document, errors = review.overrides_from_form(program, form, chosen)
+    if not errors:
+        try:
+            edited = programs.edit_version(_uow(request), who.actor, version_id, document)
+        except (InputError, ClinicalSafetyError, Conflict) as exc:
+            names = {e.id: e.name for e in program.exercises}
+            errors = review.place_refusal(str(exc), document, names)
+        else:
+            return RedirectResponse(f"/clinic/versions/{edited.id}?edited=1", status_code=303)
+    return version_page(
+        request,
+        version_id,
+        form=form,
+        errors=errors,
+        contraindications=chosen,
+        status_code=422,
+    )
+
+
+def _text(value: Any) -> str:
+    """A posted value as text (a file field posted here is ignored)."""
+    return value if isinstance(value, str) else ""
 
 
 @router.post("/versions/{version_id}/decision")
