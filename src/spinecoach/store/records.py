@@ -159,6 +159,16 @@ class AlertRecord:
 
 
 @dataclass(frozen=True)
+class NoteRecord:
+    id: str
+    patient_id: str
+    written_at: dt.datetime
+    written_by: str
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
 class AuditRecord:
     id: str
     recorded_at: dt.datetime

@@ -23,6 +23,7 @@ from spinecoach.store.records import (
     CheckinRecord,
     IntakeRecord,
     JobRecord,
+    NoteRecord,
     OutcomeEntryRecord,
     PatientRecord,
     RecordingRecord,
@@ -34,6 +35,7 @@ __all__ = [
     "AlertRepository",
     "AuditRepository",
     "IntakeRepository",
+    "NoteRepository",
     "OutcomeRepository",
     "PatientRepository",
     "ProgramRepository",
@@ -393,6 +395,31 @@ class OutcomeRepository(_Repository):
             .order_by(o.c.measured_on, o.c.created_at, o.c.id)
         )
         return [_record(OutcomeEntryRecord, x) for x in rows]
+
+
+class NoteRepository(_Repository):
+    """A clinician's notes on a patient, newest first."""
+
+    def add(self, record: NoteRecord) -> None:
+        self.c.execute(t.notes.insert().values(**_values(record)))
+
+    def for_patient(self, patient_id: str, *, offset: int = 0, limit: int = 50) -> list[NoteRecord]:
+        n = t.notes
+        rows = self.c.execute(
+            sa.select(n)
+            .where(n.c.patient_id == patient_id)
+            .order_by(n.c.written_at.desc(), n.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_record(NoteRecord, row) for row in rows]
+
+    def count(self, patient_id: str) -> int:
+        n = t.notes
+        found = self.c.execute(
+            sa.select(sa.func.count()).select_from(n).where(n.c.patient_id == patient_id)
+        ).scalar_one()
+        return int(found)
 
 
 class AlertRepository(_Repository):

@@ -22,6 +22,7 @@ __all__ = [
     "clinic_settings",
     "intakes",
     "metadata",
+    "notes",
     "outcome_entries",
     "patient_clinicians",
     "patients",
@@ -246,6 +247,18 @@ alerts = sa.Table(
     sa.UniqueConstraint("patient_id", "key", name="uq_alerts_patient_key"),
     sa.CheckConstraint("severity IN ('emergency', 'high', 'normal')", name="severity"),
 )
+
+notes = sa.Table(
+    "notes",
+    metadata,
+    _id(),
+    _patient_fk(),
+    sa.Column("written_at", UtcDateTime, nullable=False),
+    sa.Column("written_by", sa.String(32), nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+"""A clinician's free-text notes on a patient; appended, never edited."""
 
 clinic_settings = sa.Table(
     "clinic_settings",

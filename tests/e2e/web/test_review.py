@@ -194,3 +194,23 @@ def test_the_edit_form_works_without_javascript(
         assert first.id not in {e.id for e in programs.program_of(edited).exercises}
     finally:
         context.close()
+
+
+def test_clinician_writes_a_note_and_sees_it_on_the_patient_page(
+    new_page: Any, clinic: Any, story: Story, log_in: Any
+) -> None:
+    page = new_page()
+    log_in(page, CLINICIAN)
+    page.goto(f"/clinic/patients/{story.steady}")
+    page.fill("#note-text", "   ")
+    page.click("#note-form button[type=submit]")
+    page.wait_for_load_state()
+    assert "empty" in page.locator("#note-error").inner_text()
+    assert page.locator("li.note").count() == 0
+    page.fill("#note-text", "Phoned: sleeping better.\nReview in two weeks.")
+    with page.expect_navigation():
+        page.click("#note-form button[type=submit]")
+    notes = page.locator("li.note").all_inner_texts()
+    assert len(notes) == 1
+    assert "Phoned: sleeping better." in notes[0]
+    assert CLINICIAN in notes[0]

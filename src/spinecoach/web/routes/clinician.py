@@ -14,6 +14,7 @@ from spinecoach.errors import ClinicalSafetyError, InputError
 from spinecoach.services import (
     alerts,
     intake,
+    notes,
     outcomes,
     patients,
     programs,
@@ -156,6 +157,9 @@ def patient_page(
     uploaded: int = 0,
     upload_message: str = "",
     status_code: int = 200,
+    *,
+    note_error: str = "",
+    note_text: str = "",
 ) -> Response:
     """A patient's record: alerts, assessment, program in use, versions, sessions, charts,
     recordings (with the upload form)."""
@@ -183,7 +187,30 @@ def patient_page(
         sessions=_session_rows(sessions.list_sessions(_uow(request), who.actor, patient_id)),
         charts=views.outcome_charts(result.summary),
         summary=result.summary,
+        notes=notes.list_notes(_uow(request), who.actor, patient_id),
+        note_error=note_error,
+        note_text=note_text,
     )
+
+
+@router.post("/patients/{patient_id}/notes")
+def write_note(
+    request: Request,
+    patient_id: str,
+    text: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """The clinician writes a note; an empty or too long note is named next to the box."""
+    who = _clinician(request)
+    check_csrf(who, csrf_token)
+    try:
+        notes.add_note(_uow(request), who.actor, patient_id, {"text": text})
+    except InputError as exc:
+        message = str(exc).split("': ", 1)[-1].removeprefix("Value error, ")
+        return patient_page(
+            request, patient_id, status_code=422, note_error=message, note_text=text[:5000]
+        )
+    return RedirectResponse(f"/clinic/patients/{patient_id}#notes", status_code=303)
 
 
 @router.get("/versions/{version_id}")

@@ -1,0 +1,108 @@
+"""The clinician's review through the services: edits the safety refuses save nothing; notes
+are the patient's clinicians' only, audited without their text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from spinecoach.errors import ClinicalSafetyError, InputError
+from spinecoach.services import audit, notes, programs, sessions
+from spinecoach.services import intake as intake_service
+from spinecoach.services import patients as patient_service
+from spinecoach.services.actors import Actor, Role
+from spinecoach.services.errors import Forbidden, NotFound
+from spinecoach.store.unit_of_work import UnitOfWork
+
+from .loop import START, example, on_program, sessions_of
+
+LATER = START + dt.timedelta(days=8)
+
+
+def _statuses(uow: UnitOfWork, clinician: Actor, patient_id: str) -> list[tuple[int, str]]:
+    return [(v.version, v.status) for v in programs.list_versions(uow, clinician, patient_id)]
+
+
+def _flared(uow: UnitOfWork, clinician: Actor) -> tuple[str, str]:
+    patient_id, _ = on_program(uow, clinician)
+    for s in sessions_of()[:2]:
+        sessions.log_session(
+            uow, clinician, patient_id, {**s, "pain_before": 3, "pain_after": 9}, now=LATER
+        )
+    proposed = programs.propose_next_version(uow, clinician, patient_id, now=LATER)
+    return patient_id, proposed.id
+
+
+def test_a_harder_dose_while_pain_rose_is_refused_and_nothing_is_saved(
+    uow: UnitOfWork, clinician: Actor
+) -> None:
+    patient_id, version_id = _flared(uow, clinician)
+    version = programs.get_version(uow, clinician, version_id)
+    program = programs.program_of(version)
+    assert programs.pain_rose(program, version.changes) is not None
+    first = program.exercises[0]
+    before = _statuses(uow, clinician, patient_id)
+    with pytest.raises(ClinicalSafetyError, match=rf"overrides\.doses\.{first.id}\.sets: refused"):
+        programs.edit_version(
+            uow, clinician, version_id, {"doses": {first.id: {"sets": first.dose.sets + 1}}}
+        )
+    assert _statuses(uow, clinician, patient_id) == before
+    # the same dose, pinned, is no progression: the edit goes through
+    same = {"sets": first.dose.sets}
+    edited = programs.edit_version(uow, clinician, version_id, {"doses": {first.id: same}})
+    kept = programs.program_of(edited).exercises[0]
+    assert kept.pinned
+    assert kept.dose.sets == first.dose.sets
+
+
+def test_pinning_an_exercise_a_new_contraindication_forbids_is_refused(
+    uow: UnitOfWork, clinician: Actor
+) -> None:
+    from spinecoach.exercises import load_catalogue
+
+    patient = patient_service.register_patient(uow, clinician, {"display_name": "Ann"}, now=START)
+    proposed = intake_service.submit_intake(
+        uow, clinician, patient.id, example("desk-worker.intake.json"), now=START
+    ).version
+    by_id = {e.id: e for e in load_catalogue().exercises}
+    program = programs.program_of(proposed)
+    hit = next(
+        (e.id, tag)
+        for e in program.exercises
+        for tag in by_id[e.id].contraindications
+        if tag not in program.safety.contraindications
+    )
+    before = _statuses(uow, clinician, patient.id)
+    with pytest.raises(ClinicalSafetyError, match=r"overrides\.pin\.0 .*refused.*contraindicated"):
+        programs.edit_version(
+            uow, clinician, proposed.id, {"pin": [hit[0]], "contraindications": [hit[1]]}
+        )
+    assert _statuses(uow, clinician, patient.id) == before
+    with pytest.raises(InputError, match=r"also excluded"):
+        programs.edit_version(uow, clinician, proposed.id, {"pin": [hit[0]], "exclude": [hit[0]]})
+
+
+def test_notes_are_written_and_read_by_the_patients_clinician_only(
+    uow: UnitOfWork, clinician: Actor, other_clinician: Actor, admin: Actor
+) -> None:
+    patient_id, _ = on_program(uow, clinician)
+    notes.add_note(uow, clinician, patient_id, {"text": "first"}, now=START)
+    notes.add_note(uow, clinician, patient_id, {"text": "  second  "}, now=LATER)
+    found = notes.list_notes(uow, clinician, patient_id)
+    assert [n.text for n in found] == ["second", "first"]
+    assert found[0].author == clinician.username
+    with pytest.raises(InputError, match="text"):
+        notes.add_note(uow, clinician, patient_id, {"text": "   "})
+    with pytest.raises(NotFound):
+        notes.list_notes(uow, other_clinician, patient_id)
+    with pytest.raises(NotFound):
+        notes.add_note(uow, other_clinician, patient_id, {"text": "not mine"})
+    me = Actor("p1" + "0" * 30, "ann", frozenset({Role.PATIENT}), patient_id)
+    with pytest.raises(Forbidden):
+        notes.list_notes(uow, me, patient_id)
+    events = audit.list_events(uow, admin, patient_id=patient_id)
+    actions = [e.action for e in events]
+    assert actions.count("note.create") == 2
+    assert "note.list" in actions
+    assert all("second" not in (e.object_id or "") for e in events)
