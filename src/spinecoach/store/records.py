@@ -118,6 +118,8 @@ class RecordingRecord:
     uploaded_at: dt.datetime
     uploaded_by: str
     processed_at: dt.datetime | None
+    detail: dict[str, Any] | None = None
+    """The analysis drawn on the recording's page (trace, reps, holds, calibration)."""
 
 
 @dataclass(frozen=True)

@@ -197,6 +197,7 @@ recordings = sa.Table(
     sa.Column("uploaded_at", UtcDateTime, nullable=False),
     sa.Column("uploaded_by", sa.String(32), nullable=False),
     sa.Column("processed_at", UtcDateTime, nullable=True),
+    sa.Column("detail", Json, nullable=True),
     sa.CheckConstraint("kind IN ('exercise', 'day')", name="kind"),
     sa.CheckConstraint("status IN ('stored', 'processing', 'processed', 'failed')", name="status"),
 )

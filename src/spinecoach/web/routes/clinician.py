@@ -3,6 +3,7 @@ its edit."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Annotated, Any
 
@@ -11,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from spinecoach.clinical.assessment import Assessment
 from spinecoach.errors import ClinicalSafetyError, InputError
+from spinecoach.prescription.settings import AdaptationSettings
 from spinecoach.services import (
     alerts,
     intake,
@@ -24,7 +26,7 @@ from spinecoach.services import (
 from spinecoach.services.actors import Role
 from spinecoach.services.errors import Conflict, Forbidden
 from spinecoach.sessions.model import Session
-from spinecoach.store.records import AlertRecord, PatientRecord
+from spinecoach.store.records import AlertRecord, PatientRecord, RecordingRecord
 from spinecoach.store.unit_of_work import UnitOfWork
 from spinecoach.web import review, views
 from spinecoach.web.pages import Viewer, check_csrf, context_of, page, viewer
@@ -168,12 +170,19 @@ def patient_page(
     versions = programs.list_versions(_uow(request), who.actor, patient_id)
     current = next((v for v in reversed(versions) if v.status == "approved"), None)
     result = outcomes.compute_outcomes(_uow(request), who.actor, patient_id)
+    recorded = recordings.list_recordings(_uow(request), who.actor, patient_id)
     return page(
         request,
         "clinician/patient.html",
         status_code=status_code,
         viewer=who,
-        recordings=recordings.list_recordings(_uow(request), who.actor, patient_id),
+        recordings=recorded,
+        care_charts=views.care_charts(
+            result.timeline.adherence if result.timeline else [],
+            _posture_days(result.entries),
+            _stillness(recorded),
+            stillness_limit_deg(),
+        ),
         upload_message=upload_message,
         uploaded=bool(uploaded),
         patient=patient,
@@ -191,6 +200,32 @@ def patient_page(
         note_error=note_error,
         note_text=note_text,
     )
+
+
+def stillness_limit_deg() -> float:
+    """The most lumbar movement during holds (RMS, deg) that still lets adaptation progress:
+    hold quality is 1 - RMS / scale, and progression asks for the default minimum quality."""
+    return round(recordings.STILLNESS_SCALE_DEG * (1 - AdaptationSettings().min_quality), 3)
+
+
+def _posture_days(entries: list[dict[str, Any]]) -> list[tuple[dt.date, dict[str, float]]]:
+    days: dict[dt.date, dict[str, float]] = {}
+    for entry in entries:
+        zones = entry.get("posture_time_in_zones_s")
+        if zones:
+            day = dt.date.fromisoformat(str(entry["measurement"]["date"]))
+            summed = days.setdefault(day, {})
+            for zone, seconds in zones.items():
+                summed[zone] = summed.get(zone, 0.0) + float(seconds)
+    return sorted(days.items())
+
+
+def _stillness(recorded: list[RecordingRecord]) -> list[tuple[dt.date, float]]:
+    return [
+        (r.recorded_on, float(r.metrics["stillness_rms_deg"]))
+        for r in recorded
+        if r.status == "processed" and r.metrics and r.metrics.get("stillness_rms_deg") is not None
+    ]
 
 
 @router.post("/patients/{patient_id}/notes")

@@ -1,4 +1,4 @@
-"""notes: a clinician's free-text notes on a patient
+"""notes: a clinician's free-text notes on a patient; the analysis detail of a recording
 
 Revision ID: 0004
 Revises: 0001
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
 down_revision: str | None = "0001"
@@ -37,9 +38,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notes", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notes_patient_id"), ["patient_id"], unique=False)
+    with op.batch_alter_table("recordings", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "detail",
+                sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+                nullable=True,
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("recordings", schema=None) as batch_op:
+        batch_op.drop_column("detail")
     with op.batch_alter_table("notes", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notes_patient_id"))
     op.drop_table("notes")
