@@ -178,6 +178,14 @@ def test_a_recording_page_draws_its_analysis(
     assert holds >= 1
     assert _marks(svgs["Stillness during holds"], "rect") == holds
     screenshot(page, "recording-holds")
+    from axe_playwright_python.sync_playwright import Axe
+
+    serious = [
+        v["id"]
+        for v in Axe().run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
 
     small = new_page(viewport=phone)
     log_in(small, CLINICIAN)

@@ -214,3 +214,35 @@ def test_clinician_writes_a_note_and_sees_it_on_the_patient_page(
     assert len(notes) == 1
     assert "Phoned: sleeping better." in notes[0]
     assert CLINICIAN in notes[0]
+
+
+def test_review_pages_have_no_serious_accessibility_violation(
+    new_page: Any, clinic: Any, story: Story, log_in: Any
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = new_page()
+    log_in(page, CLINICIAN)
+    version = _open_proposed(page, clinic, story, story.flared)
+    first = programs.program_of(version).exercises[0]
+    page.fill(f"#dose-{first.id}-sets", "0")
+    page.click("#save-edit")
+    page.wait_for_load_state()
+    assert page.locator(f"#err-dose-{first.id}-sets").is_visible()
+    pages = {"version with a refused edit": page}
+    home = new_page()
+    log_in(home, CLINICIAN)
+    pages["home"] = home
+    record = new_page()
+    log_in(record, CLINICIAN)
+    record.goto(f"/clinic/patients/{story.steady}")
+    pages["patient"] = record
+    found = {}
+    for name, p in pages.items():
+        violations = Axe().run(p).response["violations"]
+        found[name] = [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in violations
+            if v["impact"] in ("serious", "critical")
+        ]
+    assert found == {name: [] for name in pages}, found

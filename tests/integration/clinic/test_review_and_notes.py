@@ -8,11 +8,13 @@ import datetime as dt
 import pytest
 
 from spinecoach.errors import ClinicalSafetyError, InputError
-from spinecoach.services import audit, notes, programs, sessions
+from spinecoach.services import audit, notes, programs, sessions, worklist
 from spinecoach.services import intake as intake_service
 from spinecoach.services import patients as patient_service
 from spinecoach.services.actors import Actor, Role
 from spinecoach.services.errors import Forbidden, NotFound
+from spinecoach.store.records import AlertRecord
+from spinecoach.store.repositories import new_id
 from spinecoach.store.unit_of_work import UnitOfWork
 
 from .loop import START, example, on_program, sessions_of
@@ -106,3 +108,56 @@ def test_notes_are_written_and_read_by_the_patients_clinician_only(
     assert actions.count("note.create") == 2
     assert "note.list" in actions
     assert all("second" not in (e.object_id or "") for e in events)
+
+
+def _alert(patient_id: str, kind: str, severity: str, n: int) -> AlertRecord:
+    return AlertRecord(
+        id=new_id(),
+        patient_id=patient_id,
+        kind=kind,
+        severity=severity,  # type: ignore[arg-type]
+        text=f"{kind} {n}",
+        object_type=None,
+        object_id=None,
+        key=f"{kind}:{n}",
+        created_at=START,
+        resolved_at=None,
+        resolved_by=None,
+    )
+
+
+def test_the_worklist_orders_filters_searches_and_pages_in_the_database(
+    uow: UnitOfWork, clinician: Actor, other_clinician: Actor
+) -> None:
+    names = ["Ann 100%", "Bob", "Cy_x", "Dee", "Eve", "Fay"]
+    ids = {
+        name: patient_service.register_patient(uow, clinician, {"display_name": name}, now=START).id
+        for name in names
+    }
+    patient_service.register_patient(uow, other_clinician, {"display_name": "Not mine"})
+    with uow:
+        uow.alerts.add(_alert(ids["Fay"], "red_flag", "emergency", 1))
+        uow.alerts.add(_alert(ids["Dee"], "low_adherence", "normal", 1))
+        uow.alerts.add(_alert(ids["Eve"], "low_adherence", "normal", 1))
+        uow.alerts.add(_alert(ids["Eve"], "pain_above_limit", "normal", 2))
+        uow.commit()
+    found = worklist.worklist(uow, clinician, limit=4)
+    assert [p.display_name for p, _ in found.rows] == ["Fay", "Eve", "Dee", "Ann 100%"]
+    assert [len(a) for _, a in found.rows] == [1, 2, 1, 0]
+    assert (found.matching, found.total, found.with_alerts) == (6, 6, 3)
+    assert found.by_kind == {"red_flag": 1, "low_adherence": 2, "pain_above_limit": 1}
+    second = worklist.worklist(uow, clinician, offset=4, limit=4)
+    assert [p.display_name for p, _ in second.rows] == ["Bob", "Cy_x"]
+    # a search is a part of the name in any case; % and _ are letters, not wildcards
+    assert [p.display_name for p, _ in worklist.worklist(uow, clinician, name="0%").rows] == [
+        "Ann 100%"
+    ]
+    assert [p.display_name for p, _ in worklist.worklist(uow, clinician, name="Y_").rows] == [
+        "Cy_x"
+    ]
+    assert worklist.worklist(uow, clinician, name="_").matching == 1
+    filtered = worklist.worklist(uow, clinician, kind="low_adherence")
+    assert [p.display_name for p, _ in filtered.rows] == ["Eve", "Dee"]
+    assert filtered.matching == 2
+    with pytest.raises(InputError, match="limit"):
+        worklist.worklist(uow, clinician, limit=0)

@@ -4,10 +4,9 @@ its edit."""
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from spinecoach.clinical.assessment import Assessment
@@ -22,18 +21,18 @@ from spinecoach.services import (
     programs,
     recordings,
     sessions,
+    worklist,
 )
 from spinecoach.services.actors import Role
 from spinecoach.services.errors import Conflict, Forbidden
 from spinecoach.sessions.model import Session
-from spinecoach.store.records import AlertRecord, PatientRecord, RecordingRecord
+from spinecoach.store.records import RecordingRecord
 from spinecoach.store.unit_of_work import UnitOfWork
 from spinecoach.web import review, views
 from spinecoach.web.pages import Viewer, check_csrf, context_of, page, viewer
 
 router = APIRouter(prefix="/clinic", include_in_schema=False)
 
-SEVERITY_ORDER = {"emergency": 0, "high": 1, "normal": 2}
 KIND_WORDS = {
     "red_flag": "Red flag",
     "flare_up": "Flare-up",
@@ -57,57 +56,47 @@ def _uow(request: Request) -> UnitOfWork:
     return UnitOfWork(context_of(request).engine)
 
 
-def _all_pages(fetch: Any, limit: int = 500) -> list[Any]:
-    found: list[Any] = []
-    while True:
-        batch = fetch(offset=len(found), limit=limit)
-        found.extend(batch)
-        if len(batch) < limit:
-            return found
-
-
-def _rank(items: list[AlertRecord]) -> tuple[int, int]:
-    worst = min((SEVERITY_ORDER.get(a.severity, 3) for a in items), default=4)
-    return (worst, -len(items))
+PAGE_SIZE = 50
 
 
 @router.get("")
-def home(request: Request, q: str = "", kind: str = "") -> Response:
-    """Patients with alerts first (most severe first), each alert's why in one line."""
+def home(
+    request: Request,
+    q: str = "",
+    kind: str = "",
+    page_no: Annotated[str, Query(alias="page")] = "1",
+) -> Response:
+    """The clinician's patients, those with alerts first (most severe first), each alert's why
+    in one line; search by name, filter by alert kind, counts; 50 to a page."""
     who = _clinician(request)
-    mine: list[PatientRecord] = _all_pages(
-        lambda offset, limit: patients.list_patients(
-            _uow(request), who.actor, offset=offset, limit=limit
-        )
+    chosen = kind if kind in KIND_WORDS else None
+    digits = page_no[:6]
+    number = max(1, min(int(digits) if digits.isascii() and digits.isdigit() else 1, 100_000))
+    found = worklist.worklist(
+        _uow(request),
+        who.actor,
+        name=q[:200],
+        kind=chosen,
+        offset=(number - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
     )
-    open_alerts: list[AlertRecord] = _all_pages(
-        lambda offset, limit: alerts.list_alerts(
-            _uow(request), who.actor, offset=offset, limit=limit
-        )
-    )
-    by_patient: dict[str, list[AlertRecord]] = {}
-    for alert in open_alerts:
-        by_patient.setdefault(alert.patient_id, []).append(alert)
-    counts = Counter(a.kind for a in open_alerts)
-    needle = q.strip().lower()
-    rows = [
-        (p, sorted(by_patient.get(p.id, []), key=lambda a: SEVERITY_ORDER.get(a.severity, 3)))
-        for p in mine
-        if (not needle or needle in p.display_name.lower())
-        and (not kind or any(a.kind == kind for a in by_patient.get(p.id, [])))
-    ]
-    rows.sort(key=lambda row: (_rank(row[1]), row[0].display_name))
+    pages = max(1, -(-found.matching // PAGE_SIZE))
     return page(
         request,
         "clinician/home.html",
         viewer=who,
-        rows=rows,
-        counts=[(k, KIND_WORDS.get(k, k), counts[k]) for k in KIND_WORDS if counts[k]],
-        total=len(mine),
-        with_alerts=sum(1 for p in mine if p.id in by_patient),
+        rows=found.rows,
+        counts=[(k, KIND_WORDS[k], found.by_kind[k]) for k in KIND_WORDS if found.by_kind.get(k)],
+        total=found.total,
+        with_alerts=found.with_alerts,
+        matching=found.matching,
+        first=found.offset + 1 if found.rows else 0,
+        last=found.offset + len(found.rows),
+        page_no=number,
+        pages=pages,
         kinds=KIND_WORDS,
         q=q,
-        kind=kind,
+        kind=chosen or "",
     )
 
 
