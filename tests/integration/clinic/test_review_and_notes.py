@@ -4,10 +4,16 @@ are the patient's clinicians' only, audited without their text."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from spinecoach.documents import parse_document
 from spinecoach.errors import ClinicalSafetyError, InputError
+from spinecoach.prescription import Overrides
 from spinecoach.services import audit, notes, programs, sessions, worklist
 from spinecoach.services import intake as intake_service
 from spinecoach.services import patients as patient_service
@@ -161,3 +167,62 @@ def test_the_worklist_orders_filters_searches_and_pages_in_the_database(
     assert filtered.matching == 2
     with pytest.raises(InputError, match="limit"):
         worklist.worklist(uow, clinician, limit=0)
+
+
+@functools.cache
+def _paused_program() -> Any:
+    """The desk-worker program as a flare-up leaves it: paused (pain rose)."""
+    from spinecoach.clinical import Intake, assess
+    from spinecoach.exercises import load_catalogue
+    from spinecoach.prescription import prescribe
+
+    assessment = assess(Intake.model_validate(example("desk-worker.intake.json")))
+    program = prescribe(assessment, assessment.patient, load_catalogue())
+    return program.model_copy(update={"status": "paused"})
+
+
+_HARDER = {"sets": 1, "reps": 1, "hold_s": 1, "load_kg": 1, "duration_min": 1, "rest_s": -1}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    picks=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=20),
+            st.sampled_from(sorted(_HARDER)),
+            st.integers(min_value=-3, max_value=3),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    regress_rule=st.booleans(),
+)
+def test_no_edit_raises_a_dose_while_pain_rose(
+    picks: list[tuple[int, str, int]], regress_rule: bool
+) -> None:
+    program = _paused_program()
+    changes: list[dict[str, Any]] = []
+    if regress_rule:  # the same, told by a recorded change on an active program
+        program = program.model_copy(update={"status": "active"})
+        changes = [{"exercise": "x", "reasons": [{"rule": "adapt.regress.two_rises"}]}]
+    doses: dict[str, dict[str, float | int]] = {}
+    for index, field, step in picks:
+        item = program.exercises[index % len(program.exercises)]
+        was = getattr(item.dose, field)
+        base = was if was is not None else 1
+        value = base + step
+        doses.setdefault(item.id, {})[field] = (
+            max(int(value), 0) if field in {"sets", "reps", "rest_s"} else max(float(value), 0.0)
+        )
+    try:
+        edited, _ = programs._apply_edit(
+            program, parse_document({"doses": doses}, Overrides, "overrides"), changes
+        )
+    except (InputError, ClinicalSafetyError):
+        return
+    before = {e.id: e.dose for e in program.exercises}
+    for e in edited.exercises:
+        for field, sign in _HARDER.items():
+            old, new = getattr(before[e.id], field), getattr(e.dose, field)
+            if old is not None and new is not None:
+                assert (new - old) * sign <= 0, (e.id, field, old, new)
