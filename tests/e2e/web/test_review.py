@@ -107,6 +107,7 @@ def test_clinician_pins_excludes_changes_a_dose_and_approves(
     new_sets = dosed.dose.sets - 1 if dosed.dose.sets > 1 else dosed.dose.sets + 1
     page.fill(f"#dose-{dosed.id}-sets", str(new_sets))
     page.fill("#edit-note", "Wrist sore on hands and knees; one set fewer.")
+    page.locator("#edit-h").evaluate("heading => heading.scrollIntoView()")
     screenshot(page, "version-edit")
     with page.expect_navigation():
         page.click("#save-edit")
