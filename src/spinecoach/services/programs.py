@@ -47,6 +47,7 @@ __all__ = [
     "edit_version",
     "get_version",
     "list_versions",
+    "pain_rose",
     "program_of",
     "propose_due_versions",
     "propose_next_version",
@@ -230,13 +231,7 @@ def approve_version(
     now: dt.datetime | None = None,
 ) -> VersionRecord:
     """The patient's clinician approves a proposed version; it replaces the one in use."""
-    at = utcnow(now)
-    with uow:
-        version = _version_for(uow, actor, version_id, decide=True)
-        approved = approve_inside(uow, actor, version, at, note)
-        refresh_alerts(uow, version.patient_id, at, sessions=[], measures=False)
-        uow.commit()
-    return approved
+    return _decide(uow, actor, version_id, "approved", note=note, now=now)
 
 
 def reject_version(
@@ -248,27 +243,46 @@ def reject_version(
     now: dt.datetime | None = None,
 ) -> VersionRecord:
     """The patient's clinician rejects a proposed version; the version in use stays."""
+    return _decide(uow, actor, version_id, "rejected", note=note, now=now)
+
+
+def _decide(
+    uow: UnitOfWork,
+    actor: Actor,
+    version_id: str,
+    status: Literal["approved", "rejected"],
+    *,
+    note: str | None,
+    now: dt.datetime | None,
+) -> VersionRecord:
+    """One decision on a proposed version by its patient's clinician, in one transaction."""
     at = utcnow(now)
     with uow:
         version = _version_for(uow, actor, version_id, decide=True)
-        if not uow.programs.decide(
-            version_id, expected="proposed", status="rejected", by=actor.user_id, at=at, note=note
-        ):
-            raise Conflict(f"program version {version.version} is {version.status}, not proposed")
-        audit.record(
-            uow,
-            actor,
-            "program.reject",
-            patient_id=version.patient_id,
-            object_type="CarePlan",
-            object_id=version_id,
-            at=at,
-        )
+        if status == "approved":
+            decided = approve_inside(uow, actor, version, at, note)
+        else:
+            if not uow.programs.decide(
+                version_id, expected="proposed", status=status, by=actor.user_id, at=at, note=note
+            ):
+                raise Conflict(
+                    f"program version {version.version} is {version.status}, not proposed"
+                )
+            audit.record(
+                uow,
+                actor,
+                "program.reject",
+                patient_id=version.patient_id,
+                object_type="CarePlan",
+                object_id=version_id,
+                at=at,
+            )
+            found = uow.programs.get(version_id)
+            assert found is not None
+            decided = found
         refresh_alerts(uow, version.patient_id, at, sessions=[], measures=False)
-        rejected = uow.programs.get(version_id)
         uow.commit()
-    assert rejected is not None
-    return rejected
+    return decided
 
 
 def edit_version(
@@ -294,7 +308,7 @@ def edit_version(
             raise Conflict(
                 f"program version {version.version} is {version.status}; only a proposed version is edited"
             )
-        program, changes = _apply_edit(program_of(version), edit)
+        program, changes = _apply_edit(program_of(version), edit, version.changes)
         edited = add_version(
             uow,
             actor,
@@ -322,7 +336,9 @@ def edit_version(
     return edited
 
 
-def _apply_edit(program: Program, edit: Overrides) -> tuple[Program, list[dict[str, Any]]]:
+def _apply_edit(
+    program: Program, edit: Overrides, recorded: list[dict[str, Any]] | None = None
+) -> tuple[Program, list[dict[str, Any]]]:
     catalogue = load_catalogue()
     entries = {e.id: e for e in catalogue.exercises}
     present = {e.id for e in program.exercises}
@@ -333,6 +349,17 @@ def _apply_edit(program: Program, edit: Overrides) -> tuple[Program, list[dict[s
                     f"overrides.{field}.{i} '{exercise_id}' is not in program version {program.version}; "
                     f"allowed: {', '.join(sorted(present))}"
                 )
+    for exercise_id in edit.doses:
+        if exercise_id in edit.exclude:
+            raise InputError(
+                f"overrides.doses.{exercise_id}: '{exercise_id}' is also excluded; "
+                "change its dose or exclude it, not both"
+            )
+    for i, exercise_id in enumerate(edit.pin):
+        if exercise_id in edit.exclude:
+            raise InputError(
+                f"overrides.pin.{i} '{exercise_id}' is also excluded; pin it or exclude it, not both"
+            )
     why = Reason(
         rule="edit.clinician",
         text=f"edited by the clinician{': ' + edit.note if edit.note else ''}",
@@ -342,6 +369,8 @@ def _apply_edit(program: Program, edit: Overrides) -> tuple[Program, list[dict[s
     if edit.contraindications:
         tags = sorted(set(safety.contraindications) | set(edit.contraindications))
         safety = safety.model_copy(update={"contraindications": tags})
+    _refuse_unsafe_wants(program, edit, entries, safety)
+    _refuse_progression_after_pain(program, edit, recorded or [])
     kept: list[ProgramExercise] = []
     excluded = list(program.excluded)
     for original in program.exercises:
@@ -381,6 +410,79 @@ def _apply_edit(program: Program, edit: Overrides) -> tuple[Program, list[dict[s
     return program.model_copy(
         update={"exercises": kept, "excluded": excluded, "safety": safety}
     ), changes
+
+
+PAIN_ROSE_RULES: tuple[str, ...] = (
+    "adapt.flare_up",
+    "adapt.regress.",
+    "adapt.hold.neuro_symptoms",
+    "adapt.hold.rise_settled",
+    "adapt.hold.morning_above",
+    "adapt.hold.pain_high",
+    "adapt.hold.mean_rising",
+    "adapt.hold.above_baseline",
+    "adapt.hold.weekly_trend",
+    "adapt.escalate.above_baseline",
+    "adapt.red_flag",
+    "service.red_flag_check_in",
+)
+"""Rules (or rule prefixes) by which adaptation recorded that pain rose, or symptoms came, in
+the window a version was built on; while one stands no edit may raise a dose."""
+
+_HARDER = {"sets": 1, "reps": 1, "hold_s": 1, "load_kg": 1, "duration_min": 1, "rest_s": -1}
+"""Which way each dose parameter makes the work harder (less rest is harder)."""
+
+
+def _refuse_unsafe_wants(
+    program: Program, edit: Overrides, entries: dict[str, Any], safety: Any
+) -> None:
+    """A pin or a dose change of an exercise the (edited) safety forbids is refused, naming it:
+    the clinician asked to keep it, so it is not dropped silently."""
+    by_id = {e.id: e for e in program.exercises}
+    wanted = [(f"overrides.pin.{i}", x) for i, x in enumerate(edit.pin)]
+    wanted += [(f"overrides.doses.{x}", x) for x in edit.doses]
+    for where, exercise_id in wanted:
+        unsafe = _unsafe(by_id[exercise_id], entries.get(exercise_id), safety)
+        if unsafe is not None:
+            raise ClinicalSafetyError(
+                f"{where} '{exercise_id}': refused, {unsafe.text}; nothing was changed"
+            )
+
+
+def pain_rose(program: Program, changes: list[dict[str, Any]]) -> str | None:
+    """Why the version's window shows pain (or symptoms) rising, else None: a paused or stopped
+    program, or a recorded change whose reason is one of :data:`PAIN_ROSE_RULES`."""
+    if program.status != "active":
+        return f"the program is {program.status}"
+    for change in changes:
+        for reason in change.get("reasons", []):
+            rule = str(reason.get("rule", ""))
+            if any(rule == r or (r.endswith(".") and rule.startswith(r)) for r in PAIN_ROSE_RULES):
+                return str(reason.get("text", rule))
+    return None
+
+
+def _refuse_progression_after_pain(
+    program: Program, edit: Overrides, changes: list[dict[str, Any]]
+) -> None:
+    """No progression when pain rose: a dose change that makes any parameter harder than the
+    proposed dose is refused while :func:`pain_rose` finds a reason."""
+    if not edit.doses:
+        return
+    why = pain_rose(program, changes)
+    if why is None:
+        return
+    by_id = {e.id: e for e in program.exercises}
+    for exercise_id, change in edit.doses.items():
+        dose = by_id[exercise_id].dose
+        for field, value in change.changed().items():
+            was = getattr(dose, field)
+            if was is not None and (value - was) * _HARDER[field] > 0:
+                raise ClinicalSafetyError(
+                    f"overrides.doses.{exercise_id}.{field}: refused, {value:g} is harder than "
+                    f"the proposed {was:g} and no dose goes up while pain rose ({why}); "
+                    "nothing was changed"
+                )
 
 
 def _unsafe(e: ProgramExercise, entry: Any, safety: Any) -> Reason | None:

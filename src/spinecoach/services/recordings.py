@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import os
 import socket
 from collections.abc import Iterable
@@ -41,7 +42,9 @@ from spinecoach.store.unit_of_work import UnitOfWork
 
 __all__ = [
     "STILLNESS_SCALE_DEG",
+    "RecordingDetail",
     "RecordingMetrics",
+    "analyze_with_detail",
     "get_recording",
     "hold_quality",
     "list_recordings",
@@ -51,6 +54,7 @@ __all__ = [
     "reprocess",
     "stored_path",
     "submit_processing",
+    "trace_points",
     "upload_recording",
 ]
 
@@ -235,6 +239,83 @@ def _check_target(
     return session.session_date
 
 
+TRACE_POINTS = 800
+"""The lumbar-flexion trace kept for the recording's page: at most this many points (each
+bucket's lowest and highest angle, so peaks stay)."""
+
+
+class RecordingDetail(BaseModel):
+    """What the recording's page draws: flexion over time (downsampled), every rep with its
+    amplitude, every hold with its stillness, and the calibration's quality (s, deg)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trace_t_s: list[float]
+    trace_flexion_deg: list[float]
+    samples: int
+    reps: list[dict[str, Any]]
+    holds: list[dict[str, Any]]
+    calibration: dict[str, Any]
+
+
+def trace_points(
+    t: Any, values: Any, max_points: int = TRACE_POINTS
+) -> tuple[list[float], list[float]]:
+    """``values`` over ``t`` cut to at most ``max_points`` points, keeping each bucket's min and
+    max in time order (non-finite values are left out)."""
+    import numpy as np
+
+    t = np.asarray(t, dtype=float)
+    v = np.asarray(values, dtype=float)
+    keep = np.isfinite(v) & np.isfinite(t)
+    t, v = t[keep], v[keep]
+    if len(v) > max_points:
+        buckets = max(max_points // 2, 1)
+        edges = np.linspace(0, len(v), buckets + 1).astype(int)
+        picked: list[int] = []
+        for lo, hi in itertools.pairwise(edges.tolist()):
+            if hi <= lo:
+                continue
+            a = lo + int(np.argmin(v[lo:hi]))
+            b = lo + int(np.argmax(v[lo:hi]))
+            picked.extend(sorted({a, b}))
+        t, v = t[picked], v[picked]
+    return [round(float(x), 2) for x in t], [round(float(x), 2) for x in v]
+
+
+def recording_detail(result: Any, t: Any, flexion: Any) -> RecordingDetail:
+    """The page's detail from an analysis (``sensors.monitor.Analysis``) and its flexion trace."""
+    trace_t, trace_v = trace_points(t, flexion)
+    reps = [
+        {
+            "set": i + 1,
+            "axis": rep_set.axis,
+            "direction": rep.direction,
+            "start_s": round(rep.start_s, 2),
+            "amplitude_deg": round(rep.amplitude_deg, 2),
+        }
+        for i, rep_set in enumerate(result.reps.sets)
+        for rep in rep_set.reps
+    ]
+    holds = [
+        {
+            "start_s": round(h.start_s, 2),
+            "duration_s": round(h.duration_s, 2),
+            "stillness_rms_deg": round(h.stillness_rms_deg, 3),
+            "stillness_peak_deg": round(h.stillness_peak_deg, 3),
+        }
+        for h in result.quality.holds
+    ]
+    return RecordingDetail(
+        trace_t_s=trace_t,
+        trace_flexion_deg=trace_v,
+        samples=len(t),
+        reps=reps,
+        holds=holds,
+        calibration=result.calibration.model_dump(mode="json"),
+    )
+
+
 def hold_quality(stillness_rms_deg: float | None) -> float | None:
     """Hold quality 0-1 from the mean lumbar stillness RMS (deg); None when nothing was held."""
     if stillness_rms_deg is None:
@@ -244,15 +325,28 @@ def hold_quality(stillness_rms_deg: float | None) -> float | None:
 
 def analyze_file(path: Path, file_format: FileFormat) -> RecordingMetrics:
     """The analysis of ``spinecoach sensors analyze`` on a stored file, as recording metrics."""
+    return analyze_with_detail(path, file_format)[0]
+
+
+def analyze_with_detail(
+    path: Path, file_format: FileFormat
+) -> tuple[RecordingMetrics, RecordingDetail]:
+    """The metrics of :func:`analyze_file` and the detail the recording's page draws."""
     from spinecoach.sensors.file_analysis import analyze_file as analyze_recording_file
 
+    traces: list[tuple[Any, Any]] = []
     # processing already runs in an executor's worker (a pool or Dask worker process), which
     # may not start processes of its own: orient both sensors in this process
-    result = analyze_recording_file(path, file_format=file_format, parallel=False)
+    result = analyze_recording_file(
+        path,
+        file_format=file_format,
+        parallel=False,
+        angles=lambda t, angles: traces.append((t, angles[:, 0])),
+    )
     stillness = result.quality.mean_stillness_rms_deg
     quality = hold_quality(stillness)
     sway = result.sway.longest
-    return RecordingMetrics(
+    metrics = RecordingMetrics(
         duration_s=result.duration_s,
         sample_rate_hz=result.sample_rate_hz,
         rep_count=result.reps.rep_count,
@@ -265,6 +359,8 @@ def analyze_file(path: Path, file_format: FileFormat) -> RecordingMetrics:
         sway_ellipse95_deg2=None if sway is None else sway.ellipse95_area_deg2,
         warnings=list(result.warnings),
     )
+    t, flexion = traces[0] if traces else ([], [])
+    return metrics, recording_detail(result, t, flexion)
 
 
 def _sha256_of(path: Path) -> str:
@@ -315,6 +411,7 @@ def process_recording(
         uow.recordings.update(recording_id, status="processing")
         uow.commit()
     metrics: RecordingMetrics | None = None
+    detail: RecordingDetail | None = None
     reason: str | None = None
     path = stored_path(settings, record)
     try:
@@ -323,7 +420,7 @@ def process_recording(
         elif _sha256_of(path) != record.sha256:
             reason = f"the raw file {path.name} no longer matches its checksum"
         else:
-            metrics = analyze_file(path, record.file_format)  # type: ignore[arg-type]
+            metrics, detail = analyze_with_detail(path, record.file_format)  # type: ignore[arg-type]
     except SpinecoachError as exc:
         reason = str(exc).replace(str(path), record.filename)
     except Exception as exc:  # a crash in analysis is a failed job with a reason, not a lost upload
@@ -336,6 +433,7 @@ def process_recording(
                 status="processed",
                 failure_reason=None,
                 metrics=documents.dump(metrics),
+                detail=None if detail is None else documents.dump(detail),
                 processed_at=finished,
             )
             _apply(uow, record, metrics, finished)

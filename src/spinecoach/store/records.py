@@ -118,6 +118,8 @@ class RecordingRecord:
     uploaded_at: dt.datetime
     uploaded_by: str
     processed_at: dt.datetime | None
+    detail: dict[str, Any] | None = None
+    """The analysis drawn on the recording's page (trace, reps, holds, calibration)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,16 @@ class AlertRecord:
     created_at: dt.datetime
     resolved_at: dt.datetime | None
     resolved_by: str | None
+
+
+@dataclass(frozen=True)
+class NoteRecord:
+    id: str
+    patient_id: str
+    written_at: dt.datetime
+    written_by: str
+    author: str
+    text: str
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from spinecoach.store.records import (
     CheckinRecord,
     IntakeRecord,
     JobRecord,
+    NoteRecord,
     OutcomeEntryRecord,
     PatientRecord,
     RecordingRecord,
@@ -34,6 +35,7 @@ __all__ = [
     "AlertRepository",
     "AuditRepository",
     "IntakeRepository",
+    "NoteRepository",
     "OutcomeRepository",
     "PatientRepository",
     "ProgramRepository",
@@ -145,6 +147,88 @@ class PatientRepository(_Repository):
 
     def ids(self) -> list[str]:
         return [r[0] for r in self.c.execute(sa.select(t.patients.c.id).order_by(t.patients.c.id))]
+
+    def worklist(
+        self,
+        clinician_id: str,
+        *,
+        name: str = "",
+        kind: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> tuple[list[PatientRecord], int]:
+        """One page of a clinician's patients, those with open alerts first (the most severe,
+        then the most alerts), then by name; ``name``: a part of the name (any case); ``kind``:
+        only patients with an open alert of that kind. Also how many patients match."""
+        p, pc, a = t.patients, t.patient_clinicians, t.alerts
+        severity = sa.case({"emergency": 0, "high": 1, "normal": 2}, value=a.c.severity, else_=3)
+        ranked = (
+            sa.select(
+                a.c.patient_id,
+                sa.func.min(severity).label("worst"),
+                sa.func.count().label("n"),
+            )
+            .where(a.c.resolved_at.is_(None))
+            .group_by(a.c.patient_id)
+            .subquery()
+        )
+        mine = (
+            sa.select(p.c.id)
+            .join(pc, pc.c.patient_id == p.c.id)
+            .where(pc.c.clinician_id == clinician_id)
+        )
+        if name:
+            mine = mine.where(
+                sa.func.lower(p.c.display_name).contains(name.lower(), autoescape=True)
+            )
+        if kind is not None:
+            mine = mine.where(
+                sa.exists().where(
+                    a.c.patient_id == p.c.id, a.c.kind == kind, a.c.resolved_at.is_(None)
+                )
+            )
+        matching = self.c.execute(
+            sa.select(sa.func.count()).select_from(mine.subquery())
+        ).scalar_one()
+        ids = mine.subquery()
+        query = (
+            sa.select(p)
+            .join(ids, ids.c.id == p.c.id)
+            .outerjoin(ranked, ranked.c.patient_id == p.c.id)
+            .order_by(
+                sa.func.coalesce(ranked.c.worst, 4),
+                sa.func.coalesce(ranked.c.n, 0).desc(),
+                p.c.display_name,
+                p.c.id,
+            )
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = self.c.execute(query).all()
+        return [_record(PatientRecord, r) for r in rows], int(matching)
+
+    def worklist_counts(self, clinician_id: str) -> tuple[int, int, dict[str, int]]:
+        """A clinician's patients, those with open alerts, and open alerts by kind."""
+        pc, a = t.patient_clinicians, t.alerts
+        total = self.c.execute(
+            sa.select(sa.func.count()).select_from(pc).where(pc.c.clinician_id == clinician_id)
+        ).scalar_one()
+        open_mine = (
+            sa.select(a.c.patient_id, a.c.kind)
+            .join(pc, pc.c.patient_id == a.c.patient_id)
+            .where(pc.c.clinician_id == clinician_id, a.c.resolved_at.is_(None))
+            .subquery()
+        )
+        with_alerts = self.c.execute(
+            sa.select(sa.func.count(sa.distinct(open_mine.c.patient_id)))
+        ).scalar_one()
+        by_kind = {
+            str(k): int(n)
+            for k, n in self.c.execute(
+                sa.select(open_mine.c.kind, sa.func.count()).group_by(open_mine.c.kind)
+            )
+        }
+        return int(total), int(with_alerts), by_kind
 
 
 class IntakeRepository(_Repository):
@@ -393,6 +477,31 @@ class OutcomeRepository(_Repository):
             .order_by(o.c.measured_on, o.c.created_at, o.c.id)
         )
         return [_record(OutcomeEntryRecord, x) for x in rows]
+
+
+class NoteRepository(_Repository):
+    """A clinician's notes on a patient, newest first."""
+
+    def add(self, record: NoteRecord) -> None:
+        self.c.execute(t.notes.insert().values(**_values(record)))
+
+    def for_patient(self, patient_id: str, *, offset: int = 0, limit: int = 50) -> list[NoteRecord]:
+        n = t.notes
+        rows = self.c.execute(
+            sa.select(n)
+            .where(n.c.patient_id == patient_id)
+            .order_by(n.c.written_at.desc(), n.c.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_record(NoteRecord, row) for row in rows]
+
+    def count(self, patient_id: str) -> int:
+        n = t.notes
+        found = self.c.execute(
+            sa.select(sa.func.count()).select_from(n).where(n.c.patient_id == patient_id)
+        ).scalar_one()
+        return int(found)
 
 
 class AlertRepository(_Repository):

@@ -23,6 +23,7 @@ __all__ = [
     "intakes",
     "legal_holds",
     "metadata",
+    "notes",
     "outcome_entries",
     "patient_clinicians",
     "patients",
@@ -197,6 +198,7 @@ recordings = sa.Table(
     sa.Column("uploaded_at", UtcDateTime, nullable=False),
     sa.Column("uploaded_by", sa.String(32), nullable=False),
     sa.Column("processed_at", UtcDateTime, nullable=True),
+    sa.Column("detail", Json, nullable=True),
     sa.CheckConstraint("kind IN ('exercise', 'day')", name="kind"),
     sa.CheckConstraint("status IN ('stored', 'processing', 'processed', 'failed')", name="status"),
 )
@@ -247,6 +249,18 @@ alerts = sa.Table(
     sa.UniqueConstraint("patient_id", "key", name="uq_alerts_patient_key"),
     sa.CheckConstraint("severity IN ('emergency', 'high', 'normal')", name="severity"),
 )
+
+notes = sa.Table(
+    "notes",
+    metadata,
+    _id(),
+    _patient_fk(),
+    sa.Column("written_at", UtcDateTime, nullable=False),
+    sa.Column("written_by", sa.String(32), nullable=False),
+    sa.Column("author", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+)
+"""A clinician's free-text notes on a patient; appended, never edited."""
 
 clinic_settings = sa.Table(
     "clinic_settings",

@@ -14,6 +14,7 @@ from spinecoach.store.repositories import (
     AlertRepository,
     AuditRepository,
     IntakeRepository,
+    NoteRepository,
     OutcomeRepository,
     PatientRepository,
     ProgramRepository,
@@ -36,6 +37,7 @@ class UnitOfWork:
     recordings: RecordingRepository
     outcomes: OutcomeRepository
     alerts: AlertRepository
+    notes: NoteRepository
     settings: SettingsRepository
     audit: AuditRepository
 
@@ -56,6 +58,7 @@ class UnitOfWork:
         self.recordings = RecordingRepository(c)
         self.outcomes = OutcomeRepository(c)
         self.alerts = AlertRepository(c)
+        self.notes = NoteRepository(c)
         self.settings = SettingsRepository(c)
         self.audit = AuditRepository(c)
         return self

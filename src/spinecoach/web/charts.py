@@ -8,6 +8,7 @@ the same pictures. Dates are drawn in UTC so a chart does not move with the serv
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -24,13 +25,17 @@ __all__ = [
     "PROM_SCALES",
     "TRACE_MAX_POINTS",
     "adherence_chart",
+    "calibration_chart",
     "downsample_trace",
     "endurance_chart",
+    "holds_chart",
     "lumbar_trace_chart",
     "mcid_band",
     "posture_zones_chart",
     "prom_chart",
+    "reps_chart",
     "rom_chart",
+    "stillness_chart",
     "sway_chart",
 ]
 
@@ -66,8 +71,18 @@ _ROM: Final = {"flexion_rom_deg": "Flexion", "extension_rom_deg": "Extension"}
 
 
 def _svg(chart: alt.TopLevelMixin) -> str:
+    """The chart as SVG with a ``<title>`` and ``<desc>`` (from its title and description), so
+    the picture names itself wherever it is embedded (page, PDF report, saved file)."""
     spec = chart.to_dict()
-    return str(vl_convert.vegalite_to_svg(spec))
+    svg = str(vl_convert.vegalite_to_svg(spec))
+    title = spec.get("title", {})
+    name = title.get("text", "") if isinstance(title, dict) else str(title)
+    desc = str(spec.get("description", name))
+    head = svg.index(">", svg.index("<svg")) + 1
+    return (
+        f"{svg[:head]}<title>{html.escape(str(name))}</title><desc>{html.escape(desc)}</desc>"
+        f"{svg[head:]}"
+    )
 
 
 def _rows(points: Points, **extra: Any) -> list[dict[str, Any]]:
@@ -290,9 +305,14 @@ def downsample_trace(
 
 
 def lumbar_trace_chart(
-    t_s: Sequence[float], flexion_deg: Sequence[float], max_points: int = TRACE_MAX_POINTS
+    t_s: Sequence[float],
+    flexion_deg: Sequence[float],
+    max_points: int = TRACE_MAX_POINTS,
+    *,
+    samples: int | None = None,
 ) -> str:
-    """Lumbar flexion (deg, forward positive) over a recording, downsampled."""
+    """Lumbar flexion (deg, forward positive) over a recording, downsampled; ``samples``: the
+    recording's length when ``t_s`` was already cut from it."""
     points = downsample_trace(t_s, flexion_deg, max_points)
     if not points:
         raise InputError("chart: the trace is empty")
@@ -307,6 +327,156 @@ def lumbar_trace_chart(
     )
     return _svg(
         _titled(
-            chart, "Lumbar flexion", f"{len(points)} of {len(t_s)} samples drawn (min and max kept)"
+            chart,
+            "Lumbar flexion",
+            f"{len(points)} of {max(samples or 0, len(t_s))} samples drawn (min and max kept)",
         )
     )
+
+
+def stillness_chart(points: Points, limit_deg: float | None = None) -> str:
+    """Lumbar stillness during holds over the recorded sessions (mean RMS, deg; lower is
+    stiller), with the stillness the program asks for to progress when given."""
+    if not points:
+        raise InputError("chart: no stillness values to draw")
+    line = (
+        alt.Chart(alt.InlineData(values=_rows(points)))
+        .mark_line(color=_BLUE, point=alt.OverlayMarkDef(color=_BLUE, size=50))
+        .encode(
+            x=_date_axis(),
+            y=alt.Y("value:Q", title="Stillness (deg RMS)", scale=alt.Scale(zero=True)),
+        )
+    )
+    note = "mean lumbar movement (RMS); lower is stiller"
+    layers: list[alt.Chart] = [line]
+    if limit_deg is not None:
+        layers.append(_limit_rule(limit_deg))
+        note += f"; dashed: {limit_deg:g} deg, the limit for progression"
+    return _svg(_titled(alt.layer(*layers), "Stillness during holds", note))
+
+
+def _limit_rule(value: float) -> alt.Chart:
+    rule: alt.Chart = (
+        alt.Chart(alt.InlineData(values=[{"limit": value}]))
+        .mark_rule(color="#b83b3b", strokeDash=[4, 3])
+        .encode(y="limit:Q")
+    )
+    return rule
+
+
+def reps_chart(reps: Sequence[Mapping[str, Any]]) -> str:
+    """Every repetition of a recording, in order, with its amplitude (peak angle from neutral,
+    deg), coloured by direction; ``reps`` carry ``amplitude_deg``, ``direction``, ``start_s``."""
+    rows = [
+        {
+            "rep": i + 1,
+            "amplitude": round(float(r["amplitude_deg"]), 2),
+            "direction": str(r.get("direction", "")),
+            "start": round(float(r.get("start_s", 0.0)), 1),
+        }
+        for i, r in enumerate(reps)
+    ]
+    if not rows:
+        raise InputError("chart: no repetitions to draw")
+    chart = (
+        alt.Chart(alt.InlineData(values=rows))
+        .mark_bar(size=28)
+        .encode(
+            x=alt.X("rep:O", title="Repetition", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("amplitude:Q", title="Amplitude (deg)", scale=alt.Scale(zero=True)),
+            color=alt.Color("direction:N", title="Direction", legend=alt.Legend(orient="bottom")),
+        )
+    )
+    amplitudes = [float(r["amplitude_deg"]) for r in reps]
+    mean = sum(amplitudes) / len(amplitudes)
+    return _svg(
+        _titled(
+            chart,
+            "Repetitions",
+            f"{len(rows)} reps, mean amplitude {mean:.0f} deg (peak angle from neutral)",
+        )
+    )
+
+
+def holds_chart(holds: Sequence[Mapping[str, Any]], limit_deg: float | None = None) -> str:
+    """Lumbar stillness (RMS, deg) of every hold of a recording, with the stillness the program
+    asks for to progress when given; ``holds`` carry ``stillness_rms_deg``, ``duration_s``."""
+    rows = [
+        {
+            "hold": i + 1,
+            "rms": round(float(h["stillness_rms_deg"]), 3),
+            "seconds": round(float(h.get("duration_s", 0.0)), 1),
+        }
+        for i, h in enumerate(holds)
+    ]
+    if not rows:
+        raise InputError("chart: no holds to draw")
+    bars = (
+        alt.Chart(alt.InlineData(values=rows))
+        .mark_bar(color=_BLUE, size=28)
+        .encode(
+            x=alt.X("hold:O", title="Hold", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("rms:Q", title="Stillness (deg RMS)", scale=alt.Scale(zero=True)),
+        )
+    )
+    layers: list[alt.Chart] = [bars]
+    note = f"{len(rows)} hold{'' if len(rows) == 1 else 's'}; lower is stiller"
+    if limit_deg is not None:
+        layers.append(_limit_rule(limit_deg))
+        note += f"; dashed: {limit_deg:g} deg, the limit for progression"
+    return _svg(_titled(alt.layer(*layers), "Stillness during holds", note))
+
+
+CALIBRATION_GRADES: Final = (("good", 0.0, 3.0), ("fair", 3.0, 6.0), ("poor", 6.0, 10.0))
+"""Gyroscope RMS bands (deg/s) of the standing calibration, as graded in
+:func:`spinecoach.sensors.calibration.calibrate` (clinic policy); 10 deg/s is refused."""
+
+
+def calibration_chart(gyro_rms_deg_s: float, grade: str) -> str:
+    """How still the standing calibration was (gyroscope RMS, deg/s) on the good / fair / poor
+    bands: the neutral reference every angle is measured from is only as good as this."""
+    bands = [
+        {"grade": g, "lo": lo, "hi": hi, "order": i}
+        for i, (g, lo, hi) in enumerate(CALIBRATION_GRADES)
+    ]
+    top = CALIBRATION_GRADES[-1][2]
+    value = min(max(float(gyro_rms_deg_s), 0.0), top)
+    band = (
+        alt.Chart(alt.InlineData(values=bands))
+        .mark_bar(opacity=0.55, height=36)
+        .encode(
+            x=alt.X(
+                "lo:Q",
+                title="Gyroscope RMS while standing (deg/s)",
+                scale=alt.Scale(domain=[0, top]),
+            ),
+            x2="hi:Q",
+            color=alt.Color(
+                "grade:N",
+                title="Calibration",
+                sort=[g for g, _, _ in CALIBRATION_GRADES],
+                scale=alt.Scale(
+                    domain=[g for g, _, _ in CALIBRATION_GRADES],
+                    range=[_ZONE_COLOURS[0], _ZONE_COLOURS[1], _ZONE_COLOURS[3]],
+                ),
+                legend=alt.Legend(orient="bottom"),
+            ),
+        )
+    )
+    mark = (
+        alt.Chart(alt.InlineData(values=[{"value": value}]))
+        .mark_tick(color=_BLUE, thickness=4, size=52)
+        .encode(x="value:Q")
+    )
+    chart = alt.layer(band, mark).properties(
+        title=alt.Title(
+            "Calibration quality",
+            subtitle=f"{grade}: {gyro_rms_deg_s:.1f} deg/s while standing still",
+            anchor="start",
+        ),
+        width=WIDTH,
+        height=60,
+        description=f"Calibration quality. {grade}: gyroscope RMS {gyro_rms_deg_s:.1f} deg/s "
+        "while standing still (good below 3, fair below 6)",
+    )
+    return _svg(chart)

@@ -7,27 +7,34 @@ hand their results here.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from spinecoach.exercises.catalogue import Catalogue, load_catalogue
 from spinecoach.exercises.illustration import render_svg
+from spinecoach.outcomes.adherence import AdherenceWeek
 from spinecoach.outcomes.change import MEASURE_THRESHOLDS
 from spinecoach.outcomes.timeline import OutcomeSummary
 from spinecoach.prescription.handout import dose_in_words
 from spinecoach.prescription.program import Program
+from spinecoach.sensors.posture import ZONES
 from spinecoach.web import charts
 
 __all__ = [
     "ChartView",
     "DiffRow",
     "ExerciseCard",
+    "RecordingView",
+    "care_charts",
     "catalogue",
     "data_uri",
     "exercise_cards",
     "outcome_charts",
     "progress_sentences",
+    "recording_view",
     "version_diff",
 ]
 
@@ -144,8 +151,12 @@ def change_lines(changes: list[dict[str, Any]]) -> list[str]:
 
 @dataclass(frozen=True)
 class ChartView:
+    """A chart on a page: its title, the SVG as an image address, and the same facts in words
+    (the text alternative shown under it)."""
+
     title: str
     src: str
+    text: str = ""
 
 
 def _series(summary: OutcomeSummary) -> dict[str, list[tuple[Any, float]]]:
@@ -223,3 +234,178 @@ def progress_sentences(summary: OutcomeSummary | None) -> list[str]:
             f"You did {round(summary.adherence.overall * 100)} % of your planned sessions."
         )
     return lines or ["Not enough measurements yet to compare."]
+
+
+@functools.lru_cache(maxsize=512)
+def _drawn(kind: str, args: tuple[Any, ...]) -> str:
+    """A chart of the sensor and adherence family as a data image, drawn once per distinct
+    input (a record that did not change is not drawn again)."""
+    if kind == "adherence":
+        svg = charts.adherence_chart(args)
+    elif kind == "posture":
+        svg = charts.posture_zones_chart([(day, dict(zones)) for day, zones in args])
+    elif kind == "stillness":
+        points, limit = args
+        svg = charts.stillness_chart(points, limit)
+    elif kind == "trace":
+        t, v, samples = args
+        svg = charts.lumbar_trace_chart(t, v, samples=samples)
+    elif kind == "reps":
+        svg = charts.reps_chart([dict(r) for r in args])
+    elif kind == "holds":
+        holds, limit = args
+        svg = charts.holds_chart([dict(h) for h in holds], limit)
+    elif kind == "calibration":
+        svg = charts.calibration_chart(*args)
+    else:  # pragma: no cover - the kinds above are the only callers
+        raise ValueError(kind)
+    return data_uri(svg)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{seconds / 60:.0f} min"
+
+
+def _items(d: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in d.items() if not isinstance(v, dict | list)))
+
+
+def care_charts(
+    weeks: Sequence[AdherenceWeek],
+    posture_days: Sequence[tuple[dt.date, Mapping[str, float]]],
+    stillness: Sequence[tuple[dt.date, float]],
+    stillness_limit_deg: float | None,
+) -> list[ChartView]:
+    """Adherence over the weeks, posture time-in-zones by recorded day and stillness during
+    holds over the recorded sessions; each chart once there is something to draw."""
+    found = []
+    done = [w for w in weeks if w.ratio is not None]
+    if done:
+        words = ", ".join(
+            f"week {w.week}: {w.sessions_done} of {w.sessions_prescribed}" for w in done
+        )
+        found.append(
+            ChartView(
+                "Adherence",
+                _drawn("adherence", tuple(weeks)),
+                f"Sessions done of those planned, by week: {words}.",
+            )
+        )
+    if posture_days:
+        days = tuple(
+            (day, tuple((z, float(zones.get(z, 0.0))) for z in ZONES))
+            for day, zones in sorted(posture_days)
+        )
+        words = "; ".join(
+            f"{day.isoformat()}: " + ", ".join(f"{z} {_duration(seconds)}" for z, seconds in zones)
+            for day, zones in days
+        )
+        found.append(
+            ChartView(
+                "Posture time in zones",
+                _drawn("posture", days),
+                f"Hours in each lumbar flexion zone per recorded day: {words}.",
+            )
+        )
+    if stillness:
+        points = tuple(sorted(stillness))
+        words = ", ".join(f"{day.isoformat()}: {value:.2f} deg" for day, value in points)
+        found.append(
+            ChartView(
+                "Stillness during holds",
+                _drawn("stillness", (points, stillness_limit_deg)),
+                f"Mean lumbar movement during holds (RMS), by recorded session: {words}.",
+            )
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class RecordingView:
+    """A processed recording's charts and the facts beside them."""
+
+    charts: list[ChartView]
+    facts: list[tuple[str, str]]
+
+
+def recording_view(
+    metrics: Mapping[str, Any] | None,
+    detail: Mapping[str, Any] | None,
+    stillness_limit_deg: float | None,
+) -> RecordingView:
+    """Lumbar flexion over time (downsampled), the reps with their amplitude, stillness during
+    each hold and the calibration's quality, from what processing stored."""
+    facts: list[tuple[str, str]] = []
+    if metrics:
+        facts.append(("Length", f"{float(metrics['duration_s']) / 60:.1f} min"))
+        facts.append(("Sample rate", f"{float(metrics['sample_rate_hz']):g} Hz"))
+        facts.append(("Repetitions", str(metrics["rep_count"])))
+        facts.append(("Holds", str(metrics["hold_count"])))
+        if metrics.get("stillness_rms_deg") is not None:
+            facts.append(("Mean stillness", f"{float(metrics['stillness_rms_deg']):.2f} deg RMS"))
+        for name, value in sorted(metrics.get("rom_deg", {}).items()):
+            facts.append((f"Range, {name.replace('_', ' ')}", f"{float(value):.0f} deg"))
+        facts.extend(("Warning", str(w)) for w in metrics.get("warnings", []))
+    found: list[ChartView] = []
+    if not detail:
+        return RecordingView(found, facts)
+    t = tuple(detail.get("trace_t_s", ()))
+    v = tuple(detail.get("trace_flexion_deg", ()))
+    if t:
+        samples = int(detail.get("samples", len(t)))
+        found.append(
+            ChartView(
+                "Lumbar flexion over time",
+                _drawn("trace", (t, v, samples)),
+                f"Flexion from {round(min(v)) + 0} to {round(max(v)) + 0} deg over "
+                f"{t[-1] / 60:.1f} min "
+                f"({len(t)} of {samples} samples drawn, each stretch's lowest and highest kept).",
+            )
+        )
+    reps = tuple(_items(r) for r in detail.get("reps", ()))
+    if reps:
+        amplitudes = [float(r["amplitude_deg"]) for r in detail["reps"]]
+        found.append(
+            ChartView(
+                "Repetitions",
+                _drawn("reps", reps),
+                f"{_count(len(amplitudes), 'repetition')}, amplitude "
+                + ", ".join(f"{a:.0f}" for a in amplitudes)
+                + " deg.",
+            )
+        )
+    holds = tuple(_items(h) for h in detail.get("holds", ()))
+    if holds:
+        values = [float(h["stillness_rms_deg"]) for h in detail["holds"]]
+        found.append(
+            ChartView(
+                "Stillness during holds",
+                _drawn("holds", (holds, stillness_limit_deg)),
+                f"{_count(len(values), 'hold')}, stillness "
+                + ", ".join(f"{x:.2f}" for x in values)
+                + " deg RMS"
+                + (
+                    f" (at most {stillness_limit_deg:g} deg allows progression)."
+                    if stillness_limit_deg is not None
+                    else "."
+                ),
+            )
+        )
+    calibration = detail.get("calibration") or {}
+    if "gyro_rms_deg_s" in calibration:
+        rms = float(calibration["gyro_rms_deg_s"])
+        grade = str(calibration.get("grade", ""))
+        found.append(
+            ChartView(
+                "Calibration quality",
+                _drawn("calibration", (rms, grade)),
+                f"Calibration {grade}: gyroscope RMS {rms:.1f} deg/s over "
+                f"{float(calibration.get('duration_s', 0)):.1f} s of standing still "
+                "(good below 3, fair below 6).",
+            )
+        )
+    return RecordingView(found, facts)

@@ -144,3 +144,76 @@ def test_bad_input_is_an_input_error() -> None:
         charts.prom_chart("odi", [])
     with pytest.raises(InputError, match="3 times but 2 angles"):
         charts.downsample_trace([0, 1, 2], [0, 1])
+
+
+def _symbols(root: ET.Element, kind: str) -> int:
+    """Marks of ``kind`` drawn (one graphics symbol each; a line is one)."""
+    return sum(
+        1
+        for group in root.iter(f"{SVG}g")
+        if group.get("class", "").startswith(f"mark-{kind} role-mark")
+        for el in group
+        if el.get("role") == "graphics-symbol"
+    )
+
+
+def test_every_chart_names_itself_with_title_and_desc() -> None:
+    root = _parse(charts.sway_chart([(D(2026, 1, 5), 1.2), (D(2026, 2, 2), 0.8)]))
+    title, desc = root[0], root[1]
+    assert title.tag == f"{SVG}title"
+    assert title.text == "Standing sway"
+    assert desc.tag == f"{SVG}desc"
+    assert "lower is steadier" in (desc.text or "")
+
+
+def test_reps_chart_draws_one_bar_per_rep_by_direction() -> None:
+    reps = [
+        {"amplitude_deg": 40.0 + i, "direction": "flexion" if i % 2 else "extension"}
+        for i in range(6)
+    ]
+    root = _parse(charts.reps_chart(reps))
+    assert _symbols(root, "rect") == 6
+    legend = " ".join(_texts(root, "role-legend"))
+    assert "flexion" in legend
+    assert "extension" in legend
+    assert "mean amplitude 42 deg" in "".join(root.itertext())
+
+
+def test_holds_chart_draws_one_bar_per_hold_and_the_progression_limit() -> None:
+    holds = [{"stillness_rms_deg": x, "duration_s": 10.0} for x in (0.4, 1.9, 0.8)]
+    root = _parse(charts.holds_chart(holds, 1.5))
+    assert _symbols(root, "rect") == 3
+    assert _symbols(root, "rule") == 1
+    assert _symbols(_parse(charts.holds_chart(holds)), "rule") == 0
+
+
+def test_stillness_over_sessions_draws_points_and_the_limit() -> None:
+    points = [(D(2026, 1, 5), 2.0), (D(2026, 1, 12), 1.1), (D(2026, 1, 19), 0.7)]
+    root = _parse(charts.stillness_chart(points, 1.5))
+    assert _symbols(root, "symbol") == 3
+    assert _symbols(root, "line") == 1
+    assert _symbols(root, "rule") == 1
+
+
+def test_calibration_chart_places_the_value_on_the_grade_bands() -> None:
+    svg = charts.calibration_chart(4.2, "fair")
+    assert svg.count('aria-roledescription="bar"') == 3
+    assert svg.count('aria-roledescription="tick"') == 1
+    assert "fair: 4.2 deg/s" in "".join(_parse(svg).itertext())
+    # a value beyond the last band is drawn at its end, not off the chart
+    assert charts.calibration_chart(50.0, "poor").count('aria-roledescription="tick"') == 1
+
+
+def test_a_cut_trace_says_how_long_the_recording_was() -> None:
+    t = [i / 10 for i in range(100)]
+    text = "".join(_parse(charts.lumbar_trace_chart(t, [0.0] * 100, samples=9000)).itertext())
+    assert "100 of 9000 samples drawn" in text
+
+
+def test_new_charts_refuse_empty_input() -> None:
+    with pytest.raises(InputError, match="repetitions"):
+        charts.reps_chart([])
+    with pytest.raises(InputError, match="holds"):
+        charts.holds_chart([])
+    with pytest.raises(InputError, match="stillness"):
+        charts.stillness_chart([])

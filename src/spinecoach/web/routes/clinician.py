@@ -1,32 +1,36 @@
-"""The clinician's pages: patients with alerts first, a patient's record, a program version."""
+"""The clinician's pages: patients with alerts first, a patient's record, a program version and
+its edit."""
 
 from __future__ import annotations
 
-from collections import Counter
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from spinecoach.errors import ClinicalSafetyError, InputError
+from spinecoach.prescription.settings import AdaptationSettings
 from spinecoach.services import (
     alerts,
+    notes,
     outcomes,
     patients,
     programs,
     recordings,
     sessions,
+    worklist,
 )
 from spinecoach.services.actors import Role
 from spinecoach.services.errors import Conflict, Forbidden
 from spinecoach.sessions.model import Session
-from spinecoach.store.records import AlertRecord, PatientRecord
+from spinecoach.store.records import RecordingRecord
 from spinecoach.store.unit_of_work import UnitOfWork
-from spinecoach.web import assessment_view, views
+from spinecoach.web import assessment_view, review, views
 from spinecoach.web.pages import Viewer, check_csrf, context_of, page, viewer
 
 router = APIRouter(prefix="/clinic", include_in_schema=False)
 
-SEVERITY_ORDER = {"emergency": 0, "high": 1, "normal": 2}
 KIND_WORDS = {
     "red_flag": "Red flag",
     "flare_up": "Flare-up",
@@ -50,57 +54,47 @@ def _uow(request: Request) -> UnitOfWork:
     return UnitOfWork(context_of(request).engine)
 
 
-def _all_pages(fetch: Any, limit: int = 500) -> list[Any]:
-    found: list[Any] = []
-    while True:
-        batch = fetch(offset=len(found), limit=limit)
-        found.extend(batch)
-        if len(batch) < limit:
-            return found
-
-
-def _rank(items: list[AlertRecord]) -> tuple[int, int]:
-    worst = min((SEVERITY_ORDER.get(a.severity, 3) for a in items), default=4)
-    return (worst, -len(items))
+PAGE_SIZE = 50
 
 
 @router.get("")
-def home(request: Request, q: str = "", kind: str = "") -> Response:
-    """Patients with alerts first (most severe first), each alert's why in one line."""
+def home(
+    request: Request,
+    q: str = "",
+    kind: str = "",
+    page_no: Annotated[str, Query(alias="page")] = "1",
+) -> Response:
+    """The clinician's patients, those with alerts first (most severe first), each alert's why
+    in one line; search by name, filter by alert kind, counts; 50 to a page."""
     who = _clinician(request)
-    mine: list[PatientRecord] = _all_pages(
-        lambda offset, limit: patients.list_patients(
-            _uow(request), who.actor, offset=offset, limit=limit
-        )
+    chosen = kind if kind in KIND_WORDS else None
+    digits = page_no[:6]
+    number = max(1, min(int(digits) if digits.isascii() and digits.isdigit() else 1, 100_000))
+    found = worklist.worklist(
+        _uow(request),
+        who.actor,
+        name=q[:200],
+        kind=chosen,
+        offset=(number - 1) * PAGE_SIZE,
+        limit=PAGE_SIZE,
     )
-    open_alerts: list[AlertRecord] = _all_pages(
-        lambda offset, limit: alerts.list_alerts(
-            _uow(request), who.actor, offset=offset, limit=limit
-        )
-    )
-    by_patient: dict[str, list[AlertRecord]] = {}
-    for alert in open_alerts:
-        by_patient.setdefault(alert.patient_id, []).append(alert)
-    counts = Counter(a.kind for a in open_alerts)
-    needle = q.strip().lower()
-    rows = [
-        (p, sorted(by_patient.get(p.id, []), key=lambda a: SEVERITY_ORDER.get(a.severity, 3)))
-        for p in mine
-        if (not needle or needle in p.display_name.lower())
-        and (not kind or any(a.kind == kind for a in by_patient.get(p.id, [])))
-    ]
-    rows.sort(key=lambda row: (_rank(row[1]), row[0].display_name))
+    pages = max(1, -(-found.matching // PAGE_SIZE))
     return page(
         request,
         "clinician/home.html",
         viewer=who,
-        rows=rows,
-        counts=[(k, KIND_WORDS.get(k, k), counts[k]) for k in KIND_WORDS if counts[k]],
-        total=len(mine),
-        with_alerts=sum(1 for p in mine if p.id in by_patient),
+        rows=found.rows,
+        counts=[(k, KIND_WORDS[k], found.by_kind[k]) for k in KIND_WORDS if found.by_kind.get(k)],
+        total=found.total,
+        with_alerts=found.with_alerts,
+        matching=found.matching,
+        first=found.offset + 1 if found.rows else 0,
+        last=found.offset + len(found.rows),
+        page_no=number,
+        pages=pages,
         kinds=KIND_WORDS,
         q=q,
-        kind=kind,
+        kind=chosen or "",
     )
 
 
@@ -135,6 +129,9 @@ def patient_page(
     uploaded: int = 0,
     upload_message: str = "",
     status_code: int = 200,
+    *,
+    note_error: str = "",
+    note_text: str = "",
 ) -> Response:
     """A patient's record: alerts, assessment, program in use, versions, sessions, charts,
     recordings (with the upload form)."""
@@ -143,12 +140,19 @@ def patient_page(
     versions = programs.list_versions(_uow(request), who.actor, patient_id)
     current = next((v for v in reversed(versions) if v.status == "approved"), None)
     result = outcomes.compute_outcomes(_uow(request), who.actor, patient_id)
+    recorded = recordings.list_recordings(_uow(request), who.actor, patient_id)
     return page(
         request,
         "clinician/patient.html",
         status_code=status_code,
         viewer=who,
-        recordings=recordings.list_recordings(_uow(request), who.actor, patient_id),
+        recordings=recorded,
+        care_charts=views.care_charts(
+            result.timeline.adherence if result.timeline else [],
+            _posture_days(result.entries),
+            _stillness(recorded),
+            stillness_limit_deg(),
+        ),
         upload_message=upload_message,
         uploaded=bool(uploaded),
         patient=patient,
@@ -164,12 +168,72 @@ def patient_page(
         sessions=_session_rows(sessions.list_sessions(_uow(request), who.actor, patient_id)),
         charts=views.outcome_charts(result.summary),
         summary=result.summary,
+        notes=notes.list_notes(_uow(request), who.actor, patient_id),
+        note_error=note_error,
+        note_text=note_text,
     )
 
 
+def stillness_limit_deg() -> float:
+    """The most lumbar movement during holds (RMS, deg) that still lets adaptation progress:
+    hold quality is 1 - RMS / scale, and progression asks for the default minimum quality."""
+    return round(recordings.STILLNESS_SCALE_DEG * (1 - AdaptationSettings().min_quality), 3)
+
+
+def _posture_days(entries: list[dict[str, Any]]) -> list[tuple[dt.date, dict[str, float]]]:
+    days: dict[dt.date, dict[str, float]] = {}
+    for entry in entries:
+        zones = entry.get("posture_time_in_zones_s")
+        if zones:
+            day = dt.date.fromisoformat(str(entry["measurement"]["date"]))
+            summed = days.setdefault(day, {})
+            for zone, seconds in zones.items():
+                summed[zone] = summed.get(zone, 0.0) + float(seconds)
+    return sorted(days.items())
+
+
+def _stillness(recorded: list[RecordingRecord]) -> list[tuple[dt.date, float]]:
+    return [
+        (r.recorded_on, float(r.metrics["stillness_rms_deg"]))
+        for r in recorded
+        if r.status == "processed" and r.metrics and r.metrics.get("stillness_rms_deg") is not None
+    ]
+
+
+@router.post("/patients/{patient_id}/notes")
+def write_note(
+    request: Request,
+    patient_id: str,
+    text: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """The clinician writes a note; an empty or too long note is named next to the box."""
+    who = _clinician(request)
+    check_csrf(who, csrf_token)
+    try:
+        notes.add_note(_uow(request), who.actor, patient_id, {"text": text})
+    except InputError as exc:
+        message = str(exc).split("': ", 1)[-1].removeprefix("Value error, ")
+        return patient_page(
+            request, patient_id, status_code=422, note_error=message, note_text=text[:5000]
+        )
+    return RedirectResponse(f"/clinic/patients/{patient_id}#notes", status_code=303)
+
+
 @router.get("/versions/{version_id}")
-def version_page(request: Request, version_id: str, message: str = "") -> Response:
-    """A version beside the one it came from: exercises and doses, the changes and why."""
+def version_page(
+    request: Request,
+    version_id: str,
+    message: str = "",
+    edited: int = 0,
+    *,
+    form: dict[str, str] | None = None,
+    errors: review.FormErrors | None = None,
+    contraindications: list[str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """A version beside the one it came from: exercises and doses, the changes and why; a
+    proposed version also carries the edit form (pin, exclude, doses, contraindications)."""
     who = _clinician(request)
     version = programs.get_version(_uow(request), who.actor, version_id)
     parent = (
@@ -178,19 +242,62 @@ def version_page(request: Request, version_id: str, message: str = "") -> Respon
         else None
     )
     patient = patients.get_patient(_uow(request), who.actor, version.patient_id)
+    program = programs.program_of(version)
     return page(
         request,
         "clinician/version.html",
+        status_code=status_code,
         viewer=who,
         patient=patient,
         version=version,
         parent=parent,
-        diff=views.version_diff(
-            programs.program_of(parent) if parent else None, programs.program_of(version)
-        ),
+        diff=views.version_diff(programs.program_of(parent) if parent else None, program),
         changes=views.change_lines(version.changes),
         message=message,
+        edited=bool(edited),
+        edit_rows=review.edit_rows(program, form),
+        errors=errors or {},
+        note=(form or {}).get("note", ""),
+        contraindication_words=review.CONTRAINDICATION_WORDS,
+        in_force=set(program.safety.contraindications),
+        chosen=set(contraindications or []),
+        pain_rose=programs.pain_rose(program, version.changes),
     )
+
+
+@router.post("/versions/{version_id}/edit")
+async def edit(request: Request, version_id: str) -> Response:
+    """The clinician's edit of a proposed version, through the same service as the API: a new
+    proposed version on success; a refusal is shown next to what it refused and saves nothing."""
+    who = _clinician(request)
+    posted = await request.form()
+    check_csrf(who, _text(posted.get("csrf_token")))
+    form = {k: _text(v) for k, v in posted.items() if k != "csrf_token"}
+    chosen = [c for c in (_text(v) for v in posted.getlist("contraindication")) if c]
+    version = programs.get_version(_uow(request), who.actor, version_id)
+    program = programs.program_of(version)
+    document, errors = review.overrides_from_form(program, form, chosen)
+    if not errors:
+        try:
+            edited = programs.edit_version(_uow(request), who.actor, version_id, document)
+        except (InputError, ClinicalSafetyError, Conflict) as exc:
+            names = {e.id: e.name for e in program.exercises}
+            errors = review.place_refusal(str(exc), document, names)
+        else:
+            return RedirectResponse(f"/clinic/versions/{edited.id}?edited=1", status_code=303)
+    return version_page(
+        request,
+        version_id,
+        form=form,
+        errors=errors,
+        contraindications=chosen,
+        status_code=422,
+    )
+
+
+def _text(value: Any) -> str:
+    """A posted value as text (a file field posted here is ignored)."""
+    return value if isinstance(value, str) else ""
 
 
 @router.post("/versions/{version_id}/decision")

@@ -1,5 +1,6 @@
-"""Recording upload from the clinician's patient page (the raw file is stored first, then
-processed off the request path, exactly as ``POST /api/patients/{id}/recordings`` does)."""
+"""Recordings on the clinician's pages: the upload from the patient page (the raw file is stored
+first, then processed off the request path, exactly as ``POST /api/patients/{id}/recordings``
+does) and a recording's own page with its analysis drawn."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from spinecoach.errors import SpinecoachError
-from spinecoach.services import recordings
+from spinecoach.services import patients, recordings
 from spinecoach.services.errors import NotFound
 from spinecoach.store.unit_of_work import UnitOfWork
-from spinecoach.web.pages import check_csrf, context_of
-from spinecoach.web.routes.clinician import _clinician, patient_page
+from spinecoach.web import views
+from spinecoach.web.pages import check_csrf, context_of, page
+from spinecoach.web.routes.clinician import _clinician, patient_page, stillness_limit_deg
 
 router = APIRouter(prefix="/clinic", include_in_schema=False)
 
@@ -52,3 +54,22 @@ def upload(
         return patient_page(request, patient_id, upload_message=str(exc), status_code=422)
     context.processing.submit(record.id)
     return RedirectResponse(f"/clinic/patients/{patient_id}?uploaded=1#recordings", status_code=303)
+
+
+@router.get("/recordings/{recording_id}")
+def recording_page(request: Request, recording_id: str) -> Response:
+    """One recording: its status, what processing found, and the analysis as charts (lumbar
+    flexion over time, reps with their amplitude, stillness during holds, calibration)."""
+    who = _clinician(request)
+    engine = context_of(request).engine
+    record, jobs = recordings.get_recording(UnitOfWork(engine), who.actor, recording_id)
+    patient = patients.get_patient(UnitOfWork(engine), who.actor, record.patient_id)
+    return page(
+        request,
+        "clinician/recording.html",
+        viewer=who,
+        patient=patient,
+        recording=record,
+        jobs=jobs,
+        view=views.recording_view(record.metrics, record.detail, stillness_limit_deg()),
+    )
