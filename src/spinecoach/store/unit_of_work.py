@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from spinecoach.store.repositories import (
     AlertRepository,
     AuditRepository,
+    DeviceRepository,
     IntakeRepository,
     OutcomeRepository,
     PatientRepository,
@@ -38,6 +39,7 @@ class UnitOfWork:
     alerts: AlertRepository
     settings: SettingsRepository
     audit: AuditRepository
+    devices: DeviceRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -58,6 +60,7 @@ class UnitOfWork:
         self.alerts = AlertRepository(c)
         self.settings = SettingsRepository(c)
         self.audit = AuditRepository(c)
+        self.devices = DeviceRepository(c)
         return self
 
     def __exit__(
