@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from spinecoach.errors import InputError, shorten
 from spinecoach.live.devices import SCOPES, DeviceGrant
 from spinecoach.services import audit
-from spinecoach.services.actors import Actor
+from spinecoach.services.actors import SYSTEM, Actor
 from spinecoach.services.clock import utcnow
 from spinecoach.services.errors import Conflict, NotFound
 from spinecoach.services.patients import clinical_patient
@@ -100,7 +100,7 @@ def pair_device(
     scope_text = _scopes(scopes)
     token = TOKEN_PREFIX + secrets.token_urlsafe(24)
     with uow:
-        clinical_patient(uow, actor, patient_id)
+        _patient(uow, actor, patient_id)
         active = [d for d in uow.devices.for_patient(patient_id) if d.revoked_at is None]
         if any(d.name == label for d in active):
             raise Conflict(f"name {label!r}: a device of that name is paired; revoke it first")
@@ -132,11 +132,20 @@ def pair_device(
 def list_devices(uow: UnitOfWork, actor: Actor, patient_id: str) -> list[DeviceRecord]:
     """The patient's devices, oldest first, revoked ones included (with when and by whom)."""
     with uow:
-        clinical_patient(uow, actor, patient_id)
+        _patient(uow, actor, patient_id)
         found = uow.devices.for_patient(patient_id)
         audit.record(uow, actor, "device.list", patient_id=patient_id, object_type="Device")
         uow.commit()
     return found
+
+
+def _patient(uow: UnitOfWork, actor: Actor, patient_id: str) -> None:
+    """The patient themself or their clinician; the service itself (the server's console)."""
+    if actor is SYSTEM:
+        if uow.patients.get(patient_id) is None:
+            raise NotFound("patient", patient_id)
+        return
+    clinical_patient(uow, actor, patient_id)
 
 
 def _visible(uow: UnitOfWork, actor: Actor, device_id: str) -> DeviceRecord:
@@ -144,7 +153,7 @@ def _visible(uow: UnitOfWork, actor: Actor, device_id: str) -> DeviceRecord:
     if record is None:
         raise NotFound("device", device_id)
     try:
-        clinical_patient(uow, actor, record.patient_id)
+        _patient(uow, actor, record.patient_id)
     except NotFound:
         raise NotFound("device", device_id) from None
     return record

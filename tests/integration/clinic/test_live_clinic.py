@@ -83,12 +83,12 @@ def _batch_metrics(rec: SyntheticRecording, folder: Path) -> recordings.Recordin
 
 def test_a_streamed_set_lands_in_the_record_like_an_upload(
     uow: UnitOfWork,
-    engine: sa.Engine,
     clinician: Actor,
     settings: ServiceSettings,
     bends: SyntheticRecording,
     tmp_path: Path,
 ) -> None:
+    engine = uow.engine
     patient_id, _ = on_program(uow, clinician)
     paired = devices.pair_device(uow, clinician, patient_id, "phone")
     target = {"kind": "reps", "axis": "flexion", "exercise_id": exercise_id()}
@@ -188,3 +188,35 @@ def test_another_clinician_sees_no_device(
         devices.revoke_device(uow, other_clinician, paired.device.id)
     with pytest.raises(NotFound):
         devices.pair_device(uow, other_clinician, patient_id, "tablet")
+
+
+def test_live_pair_and_revoke_commands_work_on_the_clinics_record(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    clinician: Actor,
+) -> None:
+    import json
+
+    from spinecoach.cli import main
+    from spinecoach.store.engine import make_engine
+    from spinecoach.store.migrate import upgrade
+
+    folder = tmp_path / "clinic"
+    monkeypatch.setenv("SPINECOACH_DATA_DIR", str(folder))
+    monkeypatch.delenv("SPINECOACH_DATABASE_URL", raising=False)
+    engine = make_engine(ServiceSettings().url)
+    upgrade(engine)
+    patient_id, _ = on_program(UnitOfWork(engine), clinician)
+    assert main(["live", "pair", "--patient", patient_id, "--device", "phone", "--json"]) == 0
+    paired = json.loads(capsys.readouterr().out)
+    authority = devices.StoreDeviceAuthority(engine)
+    grant = authority.grant_for(paired["token"])
+    assert grant is not None
+    assert grant.device_id == paired["device_id"]
+    assert main(["live", "revoke", "--device", paired["device_id"], "--json"]) == 0
+    assert authority.grant_for(paired["token"]) is None
+    with UnitOfWork(engine) as uow:
+        events = uow.audit.find(patient_id=patient_id, action="device.create")
+    assert [e.user_id for e in events] == ["system"]
+    engine.dispose()
