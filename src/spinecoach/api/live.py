@@ -30,8 +30,10 @@ from starlette.requests import HTTPConnection, Request
 
 from spinecoach.api.deps import ApiContext, _authenticate
 from spinecoach.api.security import SESSION_COOKIE
+from spinecoach.errors import InputError
+from spinecoach.live.devices import DeviceAuthority
 from spinecoach.live.feedback import HoldTarget, RepTarget
-from spinecoach.live.service import AccessError, LiveService
+from spinecoach.live.service import AccessError, LiveService, Reply
 from spinecoach.live.session import Ending, FinishedRecording, LiveSession
 from spinecoach.live.websocket import LiveRouter, bearer_token, make_live_router
 from spinecoach.services import audit
@@ -112,21 +114,43 @@ class ClinicRecordingSink:
 
 
 class ClinicLiveService(LiveService):
-    """The live service, remembering which exercise each stream followed for the record."""
+    """The live service, remembering which exercise each stream followed for the record, and
+    the exercise a patient chose on their page before the sensors started streaming."""
 
-    sink: ClinicRecordingSink
+    def __init__(self, authority: DeviceAuthority, sink: ClinicRecordingSink, data_dir: Path):
+        super().__init__(authority, sink, data_dir)
+        self.filing = sink
+        self.chosen: dict[str, HoldTarget | RepTarget | None] = {}
+        """Patient id -> the target chosen on the live page (None: posture mode)."""
+
+    def choose(self, patient_id: str, target: HoldTarget | RepTarget | None) -> bool:
+        """The patient's choice: applied to the running stream, and to the next one to start.
+        Returns whether a stream was running."""
+        self.chosen[patient_id] = target
+        try:
+            self.set_exercise(patient_id, target)
+        except InputError:  # no stream yet: the next one starts in this mode
+            return False
+        return True
+
+    def open(self, token: str | None, raw: str | bytes) -> tuple[LiveSession, Reply]:
+        session, reply = super().open(token, raw)
+        target = self.chosen.get(session.grant.patient_id)
+        if target is not None and session.exercise is None:
+            self.set_exercise(session.grant.patient_id, target)
+        return session, reply
 
     def set_exercise(
         self, patient_id: str, target: HoldTarget | RepTarget | None
     ) -> dict[str, Any]:
         state = super().set_exercise(patient_id, target)
         if target is not None and target.exercise_id:
-            self.sink.exercise_of[str(state["session"])] = target.exercise_id
+            self.filing.exercise_of[str(state["session"])] = target.exercise_id
         return state
 
     def close(self, session: LiveSession, ending: Ending) -> FinishedRecording:
         if session.exercise is not None and session.exercise.target.exercise_id:
-            self.sink.exercise_of[session.id] = session.exercise.target.exercise_id
+            self.filing.exercise_of[session.id] = session.exercise.target.exercise_id
         return super().close(session, ending)
 
 
@@ -200,7 +224,6 @@ def clinic_live(context: ApiContext) -> ClinicLive:
     live_dir = context.settings.data_dir / "live"
     sink = ClinicRecordingSink(context.engine, context, live_dir)
     service = ClinicLiveService(StoreDeviceAuthority(context.engine), sink, live_dir)
-    service.sink = sink
     router = make_live_router(
         service.authority,
         sink,
