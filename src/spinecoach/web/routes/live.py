@@ -84,6 +84,7 @@ def _devices_page(
         error=error,
         name=name,
         revoked=revoked,
+        scope_words={"stream": "stream the sensors", "feedback": "read live feedback"},
     )
 
 
