@@ -220,3 +220,63 @@ def test_live_pair_and_revoke_commands_work_on_the_clinics_record(
         events = uow.audit.find(patient_id=patient_id, action="device.create")
     assert [e.user_id for e in events] == ["system"]
     engine.dispose()
+
+
+def test_a_stream_that_cannot_be_analysed_is_kept_failed_with_an_alert(
+    uow: UnitOfWork,
+    clinician: Actor,
+    settings: ServiceSettings,
+    bends: SyntheticRecording,
+) -> None:
+    """Streamed from the middle of a bend: no quiet standing to calibrate on."""
+    patient_id, _ = on_program(uow, clinician)
+    paired = devices.pair_device(uow, clinician, patient_id, "phone")
+    moving = bends.recording.slice(1000, 3000)
+    with clinic_server(settings, uow.engine) as (base, app):
+        url = base.replace("http", "ws", 1) + "/api/live/ingest"
+        report = replay(moving, url, paired.token, rate_hz=100.0, speed=0)
+        assert report.ended is not None
+        assert "quiet standing" in report.ended["problem"]  # the gateway is told why
+        app.state.live.sink.wait(60)
+        (record,) = _processed(uow, patient_id)
+    assert record.status == "failed"
+    assert record.failure_reason
+    from spinecoach.sensors.files import read_recording
+
+    assert len(read_recording(recordings.stored_path(settings, record))) == report.samples_kept
+    with uow:
+        open_alerts = uow.alerts.find(patient_ids=[patient_id], open_only=True, limit=50)
+    assert any(a.kind == "recording_failed" and record.filename in a.text for a in open_alerts)
+
+
+def test_start_up_files_what_a_stopped_server_left(
+    uow: UnitOfWork,
+    clinician: Actor,
+    settings: ServiceSettings,
+    bends: SyntheticRecording,
+) -> None:
+    """A stream cut by a killed server (its journal never finished) is in the record after the
+    next start, with every block that was written."""
+    from fastapi.testclient import TestClient
+
+    from spinecoach.live.devices import SCOPES, DeviceGrant
+    from spinecoach.live.frames import SamplesFrame, StartFrame, gateway_frames, start_frame_for
+    from spinecoach.live.session import LiveSession
+    from spinecoach.sensors.files import read_recording
+
+    patient_id, _ = on_program(uow, clinician)
+    paired = devices.pair_device(uow, clinician, patient_id, "phone")
+    grant = DeviceGrant(patient_id, paired.device.id, frozenset(SCOPES))
+    start = StartFrame.model_validate(start_frame_for(bends.recording, 100.0))
+    cut = LiveSession(grant, start, settings.data_dir / "live")
+    for frame in list(gateway_frames(bends.recording, 0.25, 100.0))[:80]:
+        cut.receive(SamplesFrame.model_validate(frame))
+    kept = cut.journal.samples
+    app = create_app(settings, engine=uow.engine)
+    with TestClient(app):
+        app.state.live.sink.wait(60)
+    (record,) = _processed(uow, patient_id)
+    saved = read_recording(recordings.stored_path(settings, record))
+    assert len(saved) == kept == 2000
+    np.testing.assert_array_equal(saved.t, bends.recording.t[:kept])
+    assert record.status == "processed"
