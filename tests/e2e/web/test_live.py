@@ -194,3 +194,18 @@ def test_the_page_counts_the_reps_of_a_simulated_set(
     assert page.locator("#live-reps").inner_text() == str(expected)
     assert phone.locator("#live-reps").inner_text() == str(expected)
     assert "pelvic tilt" in page.locator("#live-mode").inner_text()
+
+
+def test_live_pages_are_not_anyone_elses(
+    new_page: Any, clinic: Clinic, log_in: Any, live_patient: LivePatient
+) -> None:
+    page = new_page()
+    log_in(page, "patient-calm")
+    for path in (f"/patients/{live_patient.id}/live", f"/patients/{live_patient.id}/devices"):
+        assert page.goto(path).status == 404, path
+    assert page.goto(f"/clinic/patients/{clinic.ids['calm']}/live").status == 404
+    doctor = new_page()
+    log_in(doctor, "clinician-b")  # not the live patient's clinician
+    assert doctor.goto(f"/clinic/patients/{live_patient.id}/live").status == 404
+    stream = doctor.request.get(f"/api/live/patients/{live_patient.id}/state")
+    assert stream.status == 404
