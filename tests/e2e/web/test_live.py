@@ -209,3 +209,17 @@ def test_live_pages_are_not_anyone_elses(
     assert doctor.goto(f"/clinic/patients/{live_patient.id}/live").status == 404
     stream = doctor.request.get(f"/api/live/patients/{live_patient.id}/state")
     assert stream.status == 404
+
+
+def test_the_page_reconnects_when_the_feedback_stream_fails(
+    new_page: Any, clinic: Clinic, log_in: Any, live_patient: LivePatient
+) -> None:
+    """The feedback stream's first attempts fail at the network level; the page says so and
+    follows the stream once it answers again (EventSource retries by itself)."""
+    page = new_page()
+    log_in(page, "patient-live")
+    page.route("**/api/live/patients/*/feedback", lambda route: route.abort())
+    page.goto(f"/patients/{live_patient.id}/live")
+    page.wait_for_selector("#live-connection:text-is('reconnecting…')")
+    page.unroute("**/api/live/patients/*/feedback")
+    _following(page)
