@@ -134,7 +134,13 @@ def test_patient_pairs_a_device_sees_its_token_once_and_revokes_it(
 
 
 def test_a_sustained_slump_shows_a_posture_alert_within_a_second(
-    new_page: Any, clinic: Clinic, log_in: Any, live_patient: LivePatient, screenshot: Any
+    new_page: Any,
+    clinic: Clinic,
+    log_in: Any,
+    live_patient: LivePatient,
+    screenshot: Any,
+    *,
+    record_property: Any,
 ) -> None:
     page = new_page()
     log_in(page, "patient-live")
@@ -149,6 +155,7 @@ def test_a_sustained_slump_shows_a_posture_alert_within_a_second(
     t_s = float(alert.get_attribute("data-t") or "nan")
     frame = int(t_s // BLOCK_S)  # the frame carrying the sample at which the alert was due
     latency = shown_at - gateway.sent_at[frame]
+    record_property("alert_latency_s", round(latency, 3))
     assert 0 < latency < 1.0, f"alert shown {latency:.3f} s after its frame was sent"
     assert "straighten up" in alert.inner_text()
     gateway.join()
