@@ -280,3 +280,35 @@ def test_start_up_files_what_a_stopped_server_left(
     assert len(saved) == kept == 2000
     np.testing.assert_array_equal(saved.t, bends.recording.t[:kept])
     assert record.status == "processed"
+
+
+def test_stopping_the_server_files_the_running_stream(
+    uow: UnitOfWork,
+    clinician: Actor,
+    settings: ServiceSettings,
+    bends: SyntheticRecording,
+) -> None:
+    """A stream still running when the service stops is finished and filed on the way out."""
+    import json
+
+    from fastapi.testclient import TestClient
+
+    from spinecoach.live.frames import gateway_frames, start_frame_for
+    from spinecoach.sensors.files import read_recording
+
+    patient_id, _ = on_program(uow, clinician)
+    paired = devices.pair_device(uow, clinician, patient_id, "phone")
+    app = create_app(settings, engine=uow.engine)
+    headers = {"Authorization": f"Bearer {paired.token}"}
+    with (
+        TestClient(app) as client,
+        client.websocket_connect("/api/live/ingest", headers=headers) as ws,
+    ):
+        ws.send_text(json.dumps(start_frame_for(bends.recording, 100.0)))
+        assert ws.receive_json()["type"] == "started"
+        for frame in list(gateway_frames(bends.recording, 0.25, 100.0))[:40]:
+            ws.send_text(json.dumps(frame))
+            assert ws.receive_json()["type"] == "ack"
+        app.state.live.stop()  # what the lifespan does on shutdown
+    (record,) = _processed(uow, patient_id)
+    assert len(read_recording(recordings.stored_path(settings, record))) == 1000
