@@ -240,3 +240,28 @@ def test_the_page_reconnects_when_the_feedback_stream_fails(
     page.wait_for_selector("#live-connection:text-is('reconnecting…')")
     page.unroute("**/api/live/patients/*/feedback")
     _following(page)
+
+
+def test_the_live_page_and_its_forms_work_without_javascript(
+    browser: Any, clinic: Clinic, log_in: Any, live_patient: LivePatient
+) -> None:
+    context = browser.new_context(java_script_enabled=False, base_url=clinic.url)
+    try:
+        page = context.new_page()
+        log_in(page, "patient-live")
+        page.goto(f"/patients/{live_patient.id}/live")
+        assert page.locator("#live-connection").inner_text().startswith("not following")
+        page.check("#mode-pelvic_tilt")
+        page.click("text=Follow this")
+        assert page.locator("#mode-pelvic_tilt").is_checked()  # the choice is kept
+        page.check("#mode-posture")
+        page.click("text=Follow this")
+        assert page.locator("#mode-posture").is_checked()
+        page.goto(f"/patients/{live_patient.id}/devices")
+        page.fill("#name", "no-script tablet")
+        page.click("text=Pair and show its token")
+        assert page.input_value("#token").startswith("spd_")
+        page.click("button[aria-label='Revoke no-script tablet']")
+        assert page.locator("#revoked").is_visible()
+    finally:
+        context.close()
