@@ -265,3 +265,24 @@ def test_the_live_page_and_its_forms_work_without_javascript(
         assert page.locator("#revoked").is_visible()
     finally:
         context.close()
+
+
+def test_axe_finds_no_serious_violation_on_the_live_pages(
+    new_page: Any, clinic: Clinic, log_in: Any, live_patient: LivePatient
+) -> None:
+    from .test_accessibility import _serious
+
+    found = {}
+    patient = new_page()
+    log_in(patient, "patient-live")
+    for path in (f"/patients/{live_patient.id}/live", f"/patients/{live_patient.id}/devices"):
+        patient.goto(path)
+        found[path] = _serious(patient)
+    patient.fill("#name", "axe check")
+    patient.click("text=Pair and show its token")
+    found["devices with a token"] = _serious(patient)
+    doctor = new_page()
+    log_in(doctor, live_patient.clinician)
+    doctor.goto(f"/clinic/patients/{live_patient.id}/live")
+    found["clinician live"] = _serious(doctor)
+    assert {k: v for k, v in found.items() if v} == {}
