@@ -151,7 +151,9 @@ class ClinicLiveService(LiveService):
     def close(self, session: LiveSession, ending: Ending) -> FinishedRecording:
         if session.exercise is not None and session.exercise.target.exercise_id:
             self.filing.exercise_of[session.id] = session.exercise.target.exercise_id
-        return super().close(session, ending)
+        finished = super().close(session, ending)
+        self.filing.exercise_of.pop(session.id, None)  # a stream with no samples is not filed
+        return finished
 
 
 class ClinicViewerAccess:
