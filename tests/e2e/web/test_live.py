@@ -97,6 +97,12 @@ def _ingest(clinic: Clinic) -> str:
     return clinic.url.replace("http", "ws", 1) + "/api/live/ingest"
 
 
+def _submit(page: Any, selector: str) -> None:
+    """Click a form's button and wait for the page the post answers with."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def _following(page: Any) -> None:
     page.wait_for_selector("#live-connection:text-is('following')")
 
@@ -109,10 +115,10 @@ def test_patient_pairs_a_device_sees_its_token_once_and_revokes_it(
     pid = clinic.ids["calm"]
     page.goto(f"/patients/{pid}/devices")
     page.fill("#name", "")
-    page.click("text=Pair and show its token")
+    _submit(page, "text=Pair and show its token")
     assert page.locator("#name-error").is_visible()  # a device needs a name; nothing paired
     page.fill("#name", "hallway bridge")
-    page.click("text=Pair and show its token")
+    _submit(page, "text=Pair and show its token")
     token = page.input_value("#token")
     assert token.startswith("spd_")
     assert page.input_value("#ingest").endswith("/api/live/ingest")
@@ -128,7 +134,7 @@ def test_patient_pairs_a_device_sees_its_token_once_and_revokes_it(
         f"/patients/{pid}/devices", form={"csrf_token": "forged", "name": "x"}
     )
     assert forged.status == 403
-    page.click("button[aria-label='Revoke hallway bridge']")
+    _submit(page, "button[aria-label='Revoke hallway bridge']")
     assert page.locator("#revoked").is_visible()
     assert authority.grant_for(token) is None
 
@@ -146,7 +152,7 @@ def test_a_sustained_slump_shows_a_posture_alert_within_a_second(
     log_in(page, "patient-live")
     page.goto(f"/patients/{live_patient.id}/live")
     page.check("#mode-posture")
-    page.click("text=Follow this")
+    _submit(page, "text=Follow this")
     _following(page)
     slump = simulate_recording("sit-stand", seed=1).recording
     gateway = Gateway(_ingest(clinic), live_patient.token, slump, speed=10).start()
@@ -195,7 +201,7 @@ def test_the_page_counts_the_reps_of_a_simulated_set(
         log_in(p, "patient-live")
         p.goto(f"/patients/{live_patient.id}/live")
     page.check("#mode-pelvic_tilt")
-    page.click("text=Follow this")
+    _submit(page, "text=Follow this")
     assert page.locator("#live-message").is_visible()  # kept until the sensors stream
     for p in (page, phone):
         _following(p)
@@ -252,16 +258,16 @@ def test_the_live_page_and_its_forms_work_without_javascript(
         page.goto(f"/patients/{live_patient.id}/live")
         assert page.locator("#live-connection").inner_text().startswith("not following")
         page.check("#mode-pelvic_tilt")
-        page.click("text=Follow this")
+        _submit(page, "text=Follow this")
         assert page.locator("#mode-pelvic_tilt").is_checked()  # the choice is kept
         page.check("#mode-posture")
-        page.click("text=Follow this")
+        _submit(page, "text=Follow this")
         assert page.locator("#mode-posture").is_checked()
         page.goto(f"/patients/{live_patient.id}/devices")
         page.fill("#name", "no-script tablet")
-        page.click("text=Pair and show its token")
+        _submit(page, "text=Pair and show its token")
         assert page.input_value("#token").startswith("spd_")
-        page.click("button[aria-label='Revoke no-script tablet']")
+        _submit(page, "button[aria-label='Revoke no-script tablet']")
         assert page.locator("#revoked").is_visible()
     finally:
         context.close()
@@ -279,7 +285,7 @@ def test_axe_finds_no_serious_violation_on_the_live_pages(
         patient.goto(path)
         found[path] = _serious(patient)
     patient.fill("#name", "axe check")
-    patient.click("text=Pair and show its token")
+    _submit(patient, "text=Pair and show its token")
     found["devices with a token"] = _serious(patient)
     doctor = new_page()
     log_in(doctor, live_patient.clinician)
