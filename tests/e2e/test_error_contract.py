@@ -452,6 +452,18 @@ CASES: list[Case] = [
         "token file not found",
     ),
     Case(
+        "live pair in the clinic's record for an unknown patient",
+        cmd("live", "pair", "--patient", "nobody", "--device", "phone"),
+        "patient 'nobody' not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic-live"),),
+    ),
+    Case(
+        "live revoke in the clinic's record of an unknown device",
+        cmd("live", "revoke", "--device", "nothing"),
+        "device 'nothing' not found",
+        env=(("SPINECOACH_DATA_DIR", "{dir}/clinic-live"),),
+    ),
+    Case(
         "simulate device of a missing recording",
         cmd("simulate", "device", out("none.csv"), "--url", "ws://127.0.0.1:9/x", "--token", "t"),
         "none.csv: file not found",

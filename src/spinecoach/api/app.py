@@ -12,6 +12,7 @@ from fastapi import APIRouter, FastAPI
 from spinecoach import __version__
 from spinecoach.api.deps import ApiContext
 from spinecoach.api.errors import install_error_handlers
+from spinecoach.api.live import clinic_live
 from spinecoach.api.processing import ProcessingQueue
 from spinecoach.api.security import LoginRateLimiter, SecurityHeaders
 from spinecoach.services import clinic
@@ -34,6 +35,7 @@ ROUTERS = (
     "sessions",
     "checkins",
     "recordings",
+    "devices",
     "outcomes",
     "fhir",
     "alerts",
@@ -70,7 +72,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        live.start()  # streams a stopped server left are finished and filed
         yield
+        live.stop()  # running streams are finished and filed before processing stops
         processing.shutdown()
 
     app = FastAPI(
@@ -81,14 +85,17 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.context = ApiContext(
+    app.state.context = context = ApiContext(
         settings=settings,
         engine=engine,
         policy=AccessPolicy.from_settings(settings),
         login_limiter=LoginRateLimiter(settings.login_attempts_per_minute),
         processing=processing,
     )
+    live = clinic_live(context)
+    app.state.live = live
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.include_router(api_router(), prefix=API_PREFIX)
+    app.include_router(live.router)  # /api/live: gateways' WebSocket, pages' feedback
     return app

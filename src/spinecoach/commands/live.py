@@ -1,9 +1,13 @@
-"""`spinecoach live serve|pair|revoke` and `spinecoach simulate device`."""
+"""`spinecoach live serve|pair|revoke` and `spinecoach simulate device`.
+
+`pair` and `revoke` work on a token file (for the standalone `live serve`) or, without
+``--token-file``, on the clinic's paired devices (acting as the service, audited as system).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,13 +18,29 @@ from spinecoach.errors import InputError
 __all__ = ["register"]
 
 live_app = typer.Typer(
-    help="Live sensor streams: a standalone server and its device tokens.",
+    help="Live sensor streams: paired devices (the clinic's or a token file) and a standalone server.",
     no_args_is_help=True,
 )
 
 TokenFileOption = Annotated[
     Path, typer.Option("--token-file", help="JSON file of paired devices (token hashes).")
 ]
+
+
+OptionalTokenFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        help="JSON file of paired devices (for `live serve`); without it: the clinic's record.",
+    ),
+]
+
+
+def _engine() -> Any:
+    """The clinic's database (SPINECOACH_ settings), migrated."""
+    from spinecoach.commands.clinic import _migrated_engine, _settings
+
+    return _migrated_engine(_settings())
 
 
 def register(app: typer.Typer) -> None:
@@ -51,30 +71,55 @@ def register(app: typer.Typer) -> None:
     @live_app.command("pair")
     def pair_command(
         *,
-        token_file: TokenFileOption,
         patient: Annotated[
             str, typer.Option("--patient", help="Patient id the device streams for.")
         ],
         device: Annotated[str, typer.Option("--device", help="A name for the device.")],
+        token_file: OptionalTokenFile = None,
         json_flag: JsonOption = None,
     ) -> None:
-        """Pair a device with a patient: prints its new token once (only its hash is stored)."""
-        from spinecoach.live.devices import add_token
+        """Pair a device with a patient: prints its new token once (only its hash is stored).
 
-        token = add_token(token_file, patient, device)
-        emit({"device": device, "token": token}, lambda: token, json_flag)
+        With --token-file, for `live serve`; without, in the clinic's record (SPINECOACH_
+        settings), for the clinic service's /api/live/ingest."""
+        if token_file is not None:
+            from spinecoach.live.devices import add_token
+
+            token = add_token(token_file, patient, device)
+            emit({"device": device, "token": token}, lambda: token, json_flag)
+            return
+        from spinecoach.services import devices
+        from spinecoach.services.actors import SYSTEM
+        from spinecoach.store.unit_of_work import UnitOfWork
+
+        paired = devices.pair_device(UnitOfWork(_engine()), SYSTEM, patient, device)
+        emit(
+            {"device": device, "device_id": paired.device.id, "token": paired.token},
+            lambda: paired.token,
+            json_flag,
+        )
 
     @live_app.command("revoke")
     def revoke_command(
         *,
-        token_file: TokenFileOption,
-        device: Annotated[str, typer.Option("--device", help="The device to unpair.")],
+        device: Annotated[
+            str,
+            typer.Option("--device", help="The device (its name in a token file, else its id)."),
+        ],
+        token_file: OptionalTokenFile = None,
         json_flag: JsonOption = None,
     ) -> None:
         """Revoke a device's token; a stream it is sending ends within seconds (data kept)."""
-        from spinecoach.live.devices import revoke_device
+        if token_file is not None:
+            from spinecoach.live.devices import revoke_device
 
-        revoke_device(token_file, device)
+            revoke_device(token_file, device)
+        else:
+            from spinecoach.services import devices
+            from spinecoach.services.actors import SYSTEM
+            from spinecoach.store.unit_of_work import UnitOfWork
+
+            devices.revoke_device(UnitOfWork(_engine()), SYSTEM, device)
         emit({"device": device, "revoked": True}, lambda: f"{device}: revoked", json_flag)
 
     @simulate_app.command("device")

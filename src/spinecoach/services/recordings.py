@@ -436,7 +436,8 @@ def process_recording(
                 detail=None if detail is None else documents.dump(detail),
                 processed_at=finished,
             )
-            _apply(uow, record, metrics, finished)
+            # read again: a live recording may have joined a session meanwhile
+            _apply(uow, uow.recordings.get(recording_id) or record, metrics, finished)
             uow.recordings.finish_job(job_id, "succeeded", finished)
         else:
             uow.recordings.update(recording_id, status="failed", failure_reason=reason)

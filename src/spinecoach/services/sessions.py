@@ -123,6 +123,9 @@ def log_session(
             actor.user_id,
         )
         uow.sessions.add(record)
+        from spinecoach.services.live_recordings import attach_live_recordings
+
+        attach_live_recordings(uow, record, at)  # live exercise recordings of that day
         audit.record(
             uow,
             actor,

@@ -11,6 +11,7 @@ __all__ = [
     "AssessmentRecord",
     "AuditRecord",
     "CheckinRecord",
+    "DeviceRecord",
     "IntakeRecord",
     "JobRecord",
     "OutcomeEntryRecord",
@@ -184,3 +185,18 @@ class AuditRecord:
     object_id: str | None
     outcome: str
     remote_addr: str | None
+
+
+@dataclass(frozen=True)
+class DeviceRecord:
+    """A paired sensor gateway (the token itself is never stored, only its SHA-256)."""
+
+    id: str
+    patient_id: str
+    name: str
+    token_hash: str
+    scopes: str
+    created_at: dt.datetime
+    created_by: str
+    revoked_at: dt.datetime | None
+    revoked_by: str | None

@@ -21,6 +21,7 @@ from spinecoach.store.records import (
     AssessmentRecord,
     AuditRecord,
     CheckinRecord,
+    DeviceRecord,
     IntakeRecord,
     JobRecord,
     NoteRecord,
@@ -34,6 +35,7 @@ from spinecoach.store.records import (
 __all__ = [
     "AlertRepository",
     "AuditRepository",
+    "DeviceRepository",
     "IntakeRepository",
     "NoteRepository",
     "OutcomeRepository",
@@ -614,3 +616,38 @@ class AuditRepository(_Repository):
             query = query.where(a.c.recorded_at <= until)
         query = query.order_by(a.c.recorded_at.desc(), a.c.id).offset(offset).limit(limit)
         return [_record(AuditRecord, x) for x in self.c.execute(query)]
+
+
+class DeviceRepository(_Repository):
+    """Paired sensor gateways; looked up by token digest when a gateway connects."""
+
+    def add(self, record: DeviceRecord) -> None:
+        self.c.execute(t.paired_devices.insert().values(**_values(record)))
+
+    def get(self, device_id: str) -> DeviceRecord | None:
+        d = t.paired_devices
+        row = self.c.execute(sa.select(d).where(d.c.id == device_id)).first()
+        return None if row is None else _record(DeviceRecord, row)
+
+    def by_token_hash(self, token_hash: str) -> DeviceRecord | None:
+        """The active device holding this token digest (None when unknown or revoked)."""
+        d = t.paired_devices
+        row = self.c.execute(
+            sa.select(d).where(d.c.token_hash == token_hash, d.c.revoked_at.is_(None))
+        ).first()
+        return None if row is None else _record(DeviceRecord, row)
+
+    def for_patient(self, patient_id: str) -> list[DeviceRecord]:
+        d = t.paired_devices
+        rows = self.c.execute(
+            sa.select(d).where(d.c.patient_id == patient_id).order_by(d.c.created_at, d.c.id)
+        )
+        return [_record(DeviceRecord, x) for x in rows]
+
+    def revoke(self, device_id: str, at: dt.datetime, by: str) -> None:
+        d = t.paired_devices
+        self.c.execute(
+            d.update()
+            .where(d.c.id == device_id, d.c.revoked_at.is_(None))
+            .values(revoked_at=at, revoked_by=by)
+        )

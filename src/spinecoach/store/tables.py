@@ -25,6 +25,7 @@ __all__ = [
     "metadata",
     "notes",
     "outcome_entries",
+    "paired_devices",
     "patient_clinicians",
     "patients",
     "program_versions",
@@ -304,6 +305,23 @@ legal_holds = sa.Table(
 )
 """A patient whose record must be kept (litigation, an authority's request): erasure is refused
 while a row is here. Releasing the hold deletes the row; the audit trail keeps both events."""
+
+
+paired_devices = sa.Table(
+    "paired_devices",
+    metadata,
+    _id(),
+    _patient_fk(),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("scopes", sa.String(40), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("created_by", sa.String(32), nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("revoked_by", sa.String(32), nullable=True),
+)
+"""Sensor gateways paired with a patient: the device token only as its SHA-256 digest; a
+revoked device keeps its row (``revoked_at``, ``revoked_by``) so the trail stays whole."""
 
 
 def _load_account_tables() -> None:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from spinecoach.store.repositories import (
     AlertRepository,
     AuditRepository,
+    DeviceRepository,
     IntakeRepository,
     NoteRepository,
     OutcomeRepository,
@@ -40,6 +41,7 @@ class UnitOfWork:
     notes: NoteRepository
     settings: SettingsRepository
     audit: AuditRepository
+    devices: DeviceRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -61,6 +63,7 @@ class UnitOfWork:
         self.notes = NoteRepository(c)
         self.settings = SettingsRepository(c)
         self.audit = AuditRepository(c)
+        self.devices = DeviceRepository(c)
         return self
 
     def __exit__(

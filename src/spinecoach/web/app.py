@@ -27,7 +27,7 @@ from spinecoach.web.pages import LoginRequired, page
 __all__ = ["PAGES", "create_web_app"]
 
 STATIC = Path(__file__).parent / "static"
-PAGES = ("auth", "clinician", "recordings", "patient", "documents", "intake")
+PAGES = ("auth", "clinician", "recordings", "patient", "documents", "intake", "live")
 """One router module per area, under ``spinecoach.web.routes``."""
 
 

@@ -23,7 +23,7 @@ import pytest
 from fastapi.testclient import TestClient
 from tests.e2e.api.conftest import PASSWORD, Clinic, build_clinic
 
-from spinecoach.services import accounts, intake, programs, recordings, sessions
+from spinecoach.services import accounts, devices, intake, programs, recordings, sessions
 from spinecoach.services.accounts import AccessPolicy
 from spinecoach.services.actors import SYSTEM, Role
 
@@ -89,6 +89,13 @@ TABLE: dict[tuple[str, str], dict[str, tuple[Any, Any]]] = {
     ("POST", "/api/patients/{patient_id}/recordings"): WRITE_BY_PATIENT_OR_CLINICIAN,
     ("GET", "/api/recordings/{recording_id}"): READ,
     ("POST", "/api/recordings/{recording_id}/reprocess"): DECIDE,
+    ("GET", "/api/patients/{patient_id}/devices"): READ,
+    ("POST", "/api/patients/{patient_id}/devices"): WRITE_BY_PATIENT_OR_CLINICIAN,
+    ("DELETE", "/api/devices/{device_id}"): WRITE_BY_PATIENT_OR_CLINICIAN,
+    # live feedback (the gateways' WebSocket takes device tokens, tested in the live tests)
+    ("GET", "/api/live/patients/{patient_id}/feedback"): READ,
+    ("GET", "/api/live/patients/{patient_id}/state"): READ,
+    ("PUT", "/api/live/patients/{patient_id}/exercise"): WRITE_BY_PATIENT_OR_CLINICIAN,
     ("GET", "/api/patients/{patient_id}/outcomes"): READ,
     ("POST", "/api/patients/{patient_id}/outcomes"): DECIDE,
     ("GET", "/api/fhir/Patient/{patient_id}/$everything"): READ,
@@ -155,6 +162,8 @@ class World:
             )  # fmt: skip
             with uow() as u:
                 alert = u.alerts.find(patient_ids=[pid], open_only=False, limit=1)[0]
+            device = devices.pair_device(uow(), clinician, pid, "phone")
+            self._stream_live(device.token)
             spare = accounts.create_user(
                 uow(), SYSTEM, username=f"spare_{case}", password=PASSWORD,
                 roles={Role.CLINICIAN},
@@ -169,6 +178,7 @@ class World:
                 "user_id": spare.id,
                 "clinician_id": spare.id,
                 "exercise_id": "bird_dog",
+                "device_id": device.device.id,
             }
         # each role's own token, and a token of someone else
         for role, name in USERNAMES.items():
@@ -182,6 +192,11 @@ class World:
             uow(), dr_b, name="t", scopes=["read"], expires_in_days=1, policy=AccessPolicy()
         )
         self.values["other"]["token"] = others.info.id
+
+    def _stream_live(self, token: str) -> None:
+        """A running live session for the patient (its start frame, as a gateway sends it)."""
+        start = {"type": "start", "rate_hz": 100, "sensors": ["lumbar"]}
+        self.clinic.app.state.live.service.open(token, json.dumps(start))
 
     def path(self, template: str, case: str, role: str) -> str:
         values = dict(self.values[case])
@@ -230,6 +245,8 @@ def _body(method: str, template: str) -> dict[str, Any]:
             "json": json.loads(ODI_RESPONSE.read_text(encoding="utf-8"))
         },
         "/api/patients/{patient_id}/legal-hold": {"json": {"reason": "claim pending"}},
+        "/api/patients/{patient_id}/devices": {"json": {"name": f"watch {unique}"}},
+        "/api/live/patients/{patient_id}/exercise": {"json": {"exercise_id": "bird_dog"}},
     }
     return bodies.get(template, {}) if method != "GET" else {}
 
@@ -264,13 +281,19 @@ CASES = [
 ]
 
 
+def _request(client: TestClient, method: str, path: str, template: str) -> Any:
+    """One request; a live feedback stream (endless) is closed once its status is known."""
+    if template.endswith("/feedback"):
+        with client.stream(method, path) as response:
+            return response
+    return client.request(method, path, **_body(method, template))
+
+
 @pytest.mark.parametrize(("method", "template", "role", "case"), CASES)
 def test_access(access_clinic: World, method: str, template: str, role: str, case: str) -> None:
     expected = TABLE[(method, template)][role][0 if case == "own" else 1]
     client = access_clinic.client_for(role, method, template)
-    response = client.request(
-        method, access_clinic.path(template, case, role), **_body(method, template)
-    )
+    response = _request(client, method, access_clinic.path(template, case, role), template)
     if expected == OK:
         allowed = {200} if method == "GET" else GRANTED
         assert response.status_code in allowed, response.text
@@ -281,9 +304,7 @@ def test_access(access_clinic: World, method: str, template: str, role: str, cas
 @pytest.mark.parametrize(("method", "template"), sorted(TABLE))
 def test_anonymous_gets_401(access_clinic: World, method: str, template: str) -> None:
     anonymous = TestClient(access_clinic.clinic.app)
-    response = anonymous.request(
-        method, access_clinic.path(template, "own", "admin"), **_body(method, template)
-    )
+    response = _request(anonymous, method, access_clinic.path(template, "own", "admin"), template)
     if template == "/api/auth/login":
         assert response.status_code == 200  # dr_b's valid credentials
     else:

@@ -438,7 +438,7 @@ def test_a_tampered_or_partial_archive_is_refused_and_leaves_nothing(
                        "record/sessions.json: .*damaged or altered"),
         "flipped.zip": ({recording: bytes(tampered_recording)}, f"{recording}: checksum"),
         "missing.zip": ({"record/alerts.json": None}, "record/alerts.json: listed in the manifest"),
-        "extra.zip": ({"record/notes.json": b"[]"}, "record/notes.json: in the archive but not"),
+        "extra.zip": ({"record/smuggled.json": b"[]"}, "record/smuggled.json: in the archive but not"),
         "no-manifest.zip": ({"manifest.json": None}, "no manifest.json"),
     }  # fmt: skip
     target_uow, target_settings = fresh_clinic
