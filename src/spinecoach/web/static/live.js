@@ -39,6 +39,9 @@ document.addEventListener("DOMContentLoaded", function () {
     text("live-angle", a ? Math.round(a.flexion) + "°" : "–");
     if (ex) {
       text("live-reps", String(ex.reps));
+      // a rep's zone is the range its peak should reach: between reps the back is below it, so
+      // what is shown is whether the back stays short of the top; a hold's is the still band
+      text("live-inzone-label", ex.zone && ex.zone.low_deg !== undefined ? "Not past the top" : "In the zone");
       text("live-inzone", ex.in_zone ? "yes" : "no");
       text("live-hold", ex.hold_s === null || ex.hold_s === undefined ? "–" : Math.round(ex.hold_s) + " s");
       box.classList.toggle("out", !ex.in_zone);
