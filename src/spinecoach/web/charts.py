@@ -347,11 +347,11 @@ def stillness_chart(points: Points, limit_deg: float | None = None) -> str:
             y=alt.Y("value:Q", title="Stillness (deg RMS)", scale=alt.Scale(zero=True)),
         )
     )
-    note = "mean lumbar movement (RMS); lower is stiller"
+    note = "mean lumbar movement (RMS), lower is stiller"
     layers: list[alt.Chart] = [line]
     if limit_deg is not None:
         layers.append(_limit_rule(limit_deg))
-        note += f"; dashed: {limit_deg:g} deg, the limit for progression"
+        note = f"lower is stiller; dashed: {limit_deg:g} deg, the limit to progress"
     return _svg(_titled(alt.layer(*layers), "Stillness during holds", note))
 
 
