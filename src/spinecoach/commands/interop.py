@@ -219,6 +219,35 @@ def _clinic_store() -> tuple[Any, Any]:
     return settings, lambda: UnitOfWork(engine)
 
 
+def _patient_in_store(
+    patient: str,
+    intake: Any,
+    program: Any,
+    sessions: Any,
+    timeline: Any,
+    sensors: Any,
+    name: Any,
+    intake_date: Any,
+    date: str | None,
+) -> tuple[Any, Any, dt.date | None]:
+    """The store form: no file option may be given; the clinic, its units of work and the date."""
+    _only_patient(
+        patient,
+        {
+            "--intake": intake,
+            "--program": program,
+            "--sessions": sessions,
+            "--timeline": timeline,
+            "--sensors": sensors,
+            "--name": name,
+            "--intake-date": intake_date,
+        },
+    )
+    as_of = _date(date, "--date")
+    settings, uow = _clinic_store()
+    return settings, uow, as_of
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def report(
@@ -248,20 +277,9 @@ def register(app: typer.Typer) -> None:
         if patient is not None:
             from spinecoach.services.patient_record import OPERATOR, patient_report
 
-            _only_patient(
-                patient,
-                {
-                    "--intake": intake,
-                    "--program": program,
-                    "--sessions": sessions,
-                    "--timeline": timeline,
-                    "--sensors": sensors,
-                    "--name": name,
-                    "--intake-date": intake_date,
-                },
+            settings, uow, as_of = _patient_in_store(
+                patient, intake, program, sessions, timeline, sensors, name, intake_date, date
             )
-            as_of = _date(date, "--date")
-            settings, uow = _clinic_store()
             data = patient_report(
                 uow(),
                 OPERATOR,
@@ -324,20 +342,9 @@ def register(app: typer.Typer) -> None:
         if patient is not None:
             from spinecoach.services.patient_record import OPERATOR, fhir_bundle
 
-            _only_patient(
-                patient,
-                {
-                    "--intake": intake,
-                    "--program": program,
-                    "--sessions": sessions,
-                    "--timeline": timeline,
-                    "--sensors": sensors,
-                    "--name": name,
-                    "--intake-date": intake_date,
-                },
+            settings, uow, as_of = _patient_in_store(
+                patient, intake, program, sessions, timeline, sensors, name, intake_date, date
             )
-            as_of = _date(date, "--date")
-            settings, uow = _clinic_store()
             bundle = fhir_bundle(
                 uow(),
                 OPERATOR,
