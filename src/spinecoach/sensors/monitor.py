@@ -182,8 +182,22 @@ class LumbarMonitor:
         self._reference: FloatArray = np.array([1.0, 0.0, 0.0, 0.0])
         self._last_t: list[FloatArray] = []
         self._last_angles: list[FloatArray] = []
+        self._checked: tuple[Recording, list[Gap]] | None = None
 
     # --- feeding ---
+    def check(self, block: Recording) -> bool:
+        """Validate the next block as :meth:`feed` will, before it is kept elsewhere.
+
+        Raises :class:`SensorDataError` (nothing changes then); once calibrated this is the
+        monitor's own recording check, and ``feed`` of this same block does not repeat it.
+        False while calibrating: the monitor checks only time order then, so the caller must
+        check the block itself.
+        """
+        if not self._started or len(block) == 0:
+            return False
+        self._checked = (block, self.validator.check(block))
+        return True
+
     def feed(self, block: Recording) -> list[PostureAlert]:
         """Process one block (samples after the previous one); returns the alerts it raised."""
         self._last_t, self._last_angles = [], []
@@ -309,9 +323,12 @@ class LumbarMonitor:
             self._reference = quat.about_z(mean)
 
     def _process(self, block: Recording) -> list[PostureAlert]:
+        checked, self._checked = self._checked, None
         if self._validated_first:
             self._validated_first = False  # the first block was checked before calibrating
             gaps = self.validator.gaps
+        elif checked is not None and checked[0] is block:
+            gaps = checked[1]  # checked by :meth:`check` just before
         else:
             gaps = self.validator.check(block)
         alerts: list[PostureAlert] = []

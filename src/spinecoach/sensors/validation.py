@@ -9,6 +9,7 @@ Rows count data rows from 1, as :attr:`Recording.first_row` does.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,14 +99,23 @@ class RecordingValidator:
     def check(self, block: Recording) -> list[Gap]:
         """Raise on fatal problems in ``block``; return the gaps that start in it."""
         self._check_time(block)
+        plain = self._plainly_fine(block)
+        confirmed = []
         for name, samples in block.sensors.items():
-            for quantity, arr in (("acc", samples.acc), ("gyr", samples.gyr), ("mag", samples.mag)):
-                if arr is not None:
-                    self._check_finite(block, name, quantity, arr)
-            self._check_gyro_units(block, name, samples.gyr)
-            if name not in self._gyro_in_rad_s:
-                self._check_gyro_against_tilt(block, name)
-        self._check_clipping(block)
+            if not plain:
+                for quantity, arr in (
+                    ("acc", samples.acc),
+                    ("gyr", samples.gyr),
+                    ("mag", samples.mag),
+                ):
+                    if arr is not None:
+                        self._check_finite(block, name, quantity, arr)
+                self._check_gyro_units(block, name, samples.gyr)
+            if name not in self._gyro_in_rad_s and self._gyro_against_tilt(block, name):
+                confirmed.append(name)
+        if not plain:
+            self._check_clipping(block)
+        self._gyro_in_rad_s.update(confirmed)  # a refused block confirms nothing
         gaps = self._find_gaps(block)
         self.gaps.extend(gaps)
         if len(block):
@@ -113,6 +123,31 @@ class RecordingValidator:
             keep = self.settings.clip_run - 1
             self._carry.tail = block.slice(max(0, len(block) - keep), len(block))
         return gaps
+
+    def check_units(self, block: Recording) -> None:
+        """Only the gyro-against-tilt check, for sensors whose units are not yet confirmed
+        (``block`` already passed :meth:`check` block by block: it needs seconds of data)."""
+        for name in block.sensors:
+            if name not in self._gyro_in_rad_s and self._gyro_against_tilt(block, name):
+                self._gyro_in_rad_s.add(name)
+
+    def units_confirmed(self, sensors: Iterable[str]) -> bool:
+        """Whether the gyro of every sensor named has been seen to turn in rad/s."""
+        return all(name in self._gyro_in_rad_s for name in sensors)
+
+    def _plainly_fine(self, block: Recording) -> bool:
+        """One absolute maximum per array: every value finite, no gyro value beyond a trunk's,
+        nothing at full scale. Then the finite, unit and clipping checks cannot fail (a block
+        that is not plainly fine goes through them one by one, for the row and column)."""
+        s = self.settings
+        for samples in block.sensors.values():
+            acc = float(np.abs(samples.acc).max(initial=0.0))
+            gyr = float(np.abs(samples.gyr).max(initial=0.0))
+            if not (acc < s.clip_acc_ms2 and gyr < s.clip_gyr_rads and gyr <= s.max_gyr_rads):
+                return False  # NaN fails these comparisons too
+            if samples.mag is not None and not np.isfinite(samples.mag).all():
+                return False
+        return True
 
     def _check_time(self, block: Recording) -> None:
         check_time(block, self._carry.last_t, self.settings)
@@ -136,8 +171,8 @@ class RecordingValidator:
                 "deg/s, give rad/s"
             )
 
-    def _check_gyro_against_tilt(self, block: Recording, name: str) -> None:
-        """Compare gyro turning with the tilt the accelerometer sees, until it has been seen.
+    def _gyro_against_tilt(self, block: Recording, name: str) -> bool:
+        """Compare gyro turning with the tilt the accelerometer sees; True when it shows rad/s.
 
         Over 0.5 s windows of quasi-static samples (|acc| within 15 % of g) in which gravity's
         direction moved more than 5 deg, the path gravity's direction takes according to the
@@ -153,14 +188,14 @@ class RecordingValidator:
             samples.acc[::stride], samples.gyr[::stride], rate, max(2, round(0.5 * rate))
         )
         if ratio is None:
-            return
+            return False
         if ratio > self.settings.gyro_ratio_deg_s:
             raise SensorDataError(
                 f"columns {name}_gyr_*: the gyro turns {ratio:.0f} times as far as the "
                 f"accelerometer tilts (rows {block.first_row}-{block.first_row + len(block) - 1});"
                 " it looks like deg/s, give rad/s"
             )
-        self._gyro_in_rad_s.add(name)
+        return True
 
     def _check_clipping(self, block: Recording) -> None:
         run = self.settings.clip_run
