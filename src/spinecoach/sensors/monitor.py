@@ -341,6 +341,8 @@ class LumbarMonitor:
         checkpoints = set(range((-self._n) % every, len(block), every)) - {0} if every else set()
         if every and self._n % every == 0 and self._n:
             checkpoints.add(0)
+        if not splits and not checkpoints:
+            return self._segment(block)  # the usual block: one segment, no slicing
         edges = sorted({0, len(block)} | splits | checkpoints)
         for a, b in pairwise(edges):
             if a in splits:

@@ -25,17 +25,15 @@ __all__ = [
 
 def multiply(p: FloatArray, q: FloatArray) -> FloatArray:
     """Hamilton product ``p ⊗ q``; shapes (N, 4) or (4,), broadcast."""
-    pw, px, py, pz = np.moveaxis(np.asarray(p), -1, 0)
-    qw, qx, qy, qz = np.moveaxis(np.asarray(q), -1, 0)
-    return np.stack(
-        [
-            pw * qw - px * qx - py * qy - pz * qz,
-            pw * qx + px * qw + py * qz - pz * qy,
-            pw * qy - px * qz + py * qw + pz * qx,
-            pw * qz + px * qy - py * qx + pz * qw,
-        ],
-        axis=-1,
-    )
+    p, q = np.asarray(p), np.asarray(q)
+    pw, px, py, pz = p[..., 0], p[..., 1], p[..., 2], p[..., 3]
+    qw, qx, qy, qz = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
+    out = np.empty(np.broadcast_shapes(p.shape, q.shape), dtype=np.result_type(p, q))
+    out[..., 0] = pw * qw - px * qx - py * qy - pz * qz
+    out[..., 1] = pw * qx + px * qw + py * qz - pz * qy
+    out[..., 2] = pw * qy - px * qz + py * qw + pz * qx
+    out[..., 3] = pw * qz + px * qy - py * qx + pz * qw
+    return out
 
 
 def conjugate(q: FloatArray) -> FloatArray:

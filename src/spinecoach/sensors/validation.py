@@ -9,6 +9,7 @@ Rows count data rows from 1, as :attr:`Recording.first_row` does.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -83,7 +84,8 @@ def sample_rate_hz(t: FloatArray, settings: SensorSettings = DEFAULT_SETTINGS) -
 @dataclass
 class _Carry:
     last_t: float | None = None
-    tail: Recording | None = None
+    tail: dict[str, dict[str, FloatArray]] | None = None
+    """The last ``clip_run - 1`` acc and gyr samples of each sensor (clipping spans blocks)."""
 
 
 class RecordingValidator:
@@ -95,10 +97,13 @@ class RecordingValidator:
         self.gaps: list[Gap] = []
         self._carry = _Carry()
         self._gyro_in_rad_s: set[str] = set()
+        self._first_step: float | None = None
 
     def check(self, block: Recording) -> list[Gap]:
         """Raise on fatal problems in ``block``; return the gaps that start in it."""
-        self._check_time(block)
+        steps = self._steps_if_fine(block)
+        if steps is None:
+            self._check_time(block)  # names the row at fault
         plain = self._plainly_fine(block)
         confirmed = []
         for name, samples in block.sensors.items():
@@ -116,13 +121,40 @@ class RecordingValidator:
         if not plain:
             self._check_clipping(block)
         self._gyro_in_rad_s.update(confirmed)  # a refused block confirms nothing
-        gaps = self._find_gaps(block)
+        gaps = [] if steps is not None and not self._may_gap(steps) else self._find_gaps(block)
         self.gaps.extend(gaps)
         if len(block):
             self._carry.last_t = float(block.t[-1])
-            keep = self.settings.clip_run - 1
-            self._carry.tail = block.slice(max(0, len(block) - keep), len(block))
+            keep = max(0, len(block) - (self.settings.clip_run - 1))
+            self._carry.tail = {
+                name: {"acc": samples.acc[keep:], "gyr": samples.gyr[keep:]}
+                for name, samples in block.sensors.items()
+            }
         return gaps
+
+    def _steps_if_fine(self, block: Recording) -> FloatArray | None:
+        """The time steps of ``block`` (the first from the previous block's last sample, if
+        any) when the time check passes: finite, increasing, no step beyond ``max_gap_s``.
+        None when it may not pass (or the block is empty); :func:`check_time` then names why."""
+        t = block.t
+        if len(t) == 0 or not math.isfinite(float(t[0])):
+            return None
+        steps = np.diff(t)
+        last = self._carry.last_t
+        first = float(t[0]) - last if last is not None else None
+        lo = min(float(steps.min(initial=np.inf)), np.inf if first is None else first)
+        hi = max(float(steps.max(initial=-np.inf)), -np.inf if first is None else first)
+        if not (lo > 0 and hi <= self.settings.max_gap_s):  # NaN fails too
+            return None
+        self._first_step = first
+        return steps
+
+    def _may_gap(self, steps: FloatArray) -> bool:
+        """Whether a step (or the step from the previous block) is long enough to be a gap."""
+        longest = float(steps.max(initial=-np.inf))
+        if self._first_step is not None:
+            longest = max(longest, self._first_step)
+        return longest > self.settings.gap_factor * (1.0 / self.rate_hz)
 
     def check_units(self, block: Recording) -> None:
         """Only the gyro-against-tilt check, for sensors whose units are not yet confirmed
@@ -183,10 +215,11 @@ class RecordingValidator:
         """
         stride = max(1, int(self.rate_hz // 50))
         rate = self.rate_hz / stride
+        win = max(2, round(0.5 * rate))
+        if -(-len(block) // stride) < 2 * win:
+            return False  # shorter than two windows: nothing to compare (a live frame)
         samples = block.sensors[name]
-        ratio = _gyro_tilt_ratio(
-            samples.acc[::stride], samples.gyr[::stride], rate, max(2, round(0.5 * rate))
-        )
+        ratio = _gyro_tilt_ratio(samples.acc[::stride], samples.gyr[::stride], rate, win)
         if ratio is None:
             return False
         if ratio > self.settings.gyro_ratio_deg_s:
@@ -207,11 +240,7 @@ class RecordingValidator:
             ):
                 if not np.abs(arr).max(initial=0.0) >= limit:
                     continue  # nothing near full scale in this block: nothing can be clipped
-                prev = (
-                    getattr(tail.sensors[name], quantity)
-                    if tail is not None and name in tail.sensors
-                    else arr[:0]
-                )
+                prev = tail[name][quantity] if tail is not None and name in tail else arr[:0]
                 x = np.concatenate([prev, arr])
                 top = np.abs(x).max(axis=0) if len(x) else np.zeros(3)
                 at_top = (np.abs(x[1:]) >= limit) & (np.abs(x[1:]) == top)
