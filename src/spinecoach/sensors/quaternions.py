@@ -23,16 +23,37 @@ __all__ = [
 ]
 
 
+FEW = 64
+"""Up to this many quaternions, :func:`multiply` works on all sixteen products at once."""
+_TERMS = np.array([[0, 5, 10, 15], [1, 4, 11, 14], [2, 7, 8, 13], [3, 6, 9, 12]])
+"""For each component of ``p ⊗ q``, its four products ``p_i q_j`` as ``4 i + j``, in order."""
+_SIGNS = np.array([[1.0, -1, -1, -1], [1, 1, 1, -1], [1, -1, 1, 1], [1, 1, -1, 1]])
+
+
 def multiply(p: FloatArray, q: FloatArray) -> FloatArray:
-    """Hamilton product ``p ⊗ q``; shapes (N, 4) or (4,), broadcast."""
+    """Hamilton product ``p ⊗ q``; shapes (N, 4) or (4,), broadcast.
+
+    Component 0 is ``((pw qw - px qx) - py qy) - pz qz`` and so on, summed in that order (the
+    same rounding as writing it out). A few quaternions (a live frame) go through one array of
+    all sixteen products, a few array operations whatever N; many, component by component,
+    which touches less memory.
+    """
     p, q = np.asarray(p), np.asarray(q)
-    pw, px, py, pz = p[..., 0], p[..., 1], p[..., 2], p[..., 3]
-    qw, qx, qy, qz = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
-    out = np.empty(np.broadcast_shapes(p.shape, q.shape), dtype=np.result_type(p, q))
-    out[..., 0] = pw * qw - px * qx - py * qy - pz * qz
-    out[..., 1] = pw * qx + px * qw + py * qz - pz * qy
-    out[..., 2] = pw * qy - px * qz + py * qw + pz * qx
-    out[..., 3] = pw * qz + px * qy - py * qx + pz * qw
+    if max(p.size, q.size) > 4 * FEW:
+        pw, px, py, pz = p[..., 0], p[..., 1], p[..., 2], p[..., 3]
+        qw, qx, qy, qz = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
+        out = np.empty(np.broadcast_shapes(p.shape, q.shape), dtype=np.result_type(p, q))
+        out[..., 0] = pw * qw - px * qx - py * qy - pz * qz
+        out[..., 1] = pw * qx + px * qw + py * qz - pz * qy
+        out[..., 2] = pw * qy - px * qz + py * qw + pz * qx
+        out[..., 3] = pw * qz + px * qy - py * qx + pz * qw
+        return out
+    products = p[..., :, None] * q[..., None, :]
+    terms = products.reshape(*products.shape[:-2], 16)[..., _TERMS]
+    terms *= _SIGNS.astype(terms.dtype, copy=False)
+    out = terms[..., 0] + terms[..., 1]
+    out += terms[..., 2]
+    out += terms[..., 3]
     return out
 
 
