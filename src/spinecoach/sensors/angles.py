@@ -16,7 +16,7 @@ import numpy as np
 from spinecoach.sensors import quaternions as quat
 from spinecoach.sensors.recording import FloatArray
 
-__all__ = ["heading_offset_rad", "relative_angles_deg", "segment_tilt_deg"]
+__all__ = ["forward_tilt_deg", "heading_offset_rad", "relative_angles_deg", "segment_tilt_deg"]
 
 
 def heading_offset_rad(q_sacrum: FloatArray, q_lumbar: FloatArray) -> float:
@@ -58,6 +58,14 @@ def _turn(heading_offset: float) -> FloatArray:
     turn = quat.about_z(heading_offset)
     turn.flags.writeable = False
     return turn
+
+
+def forward_tilt_deg(q: FloatArray) -> FloatArray:
+    """The first of :func:`segment_tilt_deg` alone (deg), e.g. the pelvic tilt of the sacrum."""
+    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    up_x = 2 * (x * z - w * y)
+    up_z = 1 - 2 * (x * x + y * y)
+    return np.degrees(np.arctan2(-up_x, up_z))
 
 
 def segment_tilt_deg(q: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:

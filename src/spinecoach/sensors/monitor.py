@@ -19,7 +19,12 @@ from pydantic import BaseModel, ConfigDict
 
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors import quaternions as quat
-from spinecoach.sensors.angles import heading_offset_rad, relative_angles_deg, segment_tilt_deg
+from spinecoach.sensors.angles import (
+    forward_tilt_deg,
+    heading_offset_rad,
+    relative_angles_deg,
+    segment_tilt_deg,
+)
 from spinecoach.sensors.calibration import Calibration, CalibrationQuality, calibrate
 from spinecoach.sensors.orientation import OrientationFilter, magnetometer_trust
 from spinecoach.sensors.posture import ZONES, LiftingEvent, Posture, PostureAlert, PostureTracker
@@ -391,7 +396,7 @@ class LumbarMonitor:
         self._last_t.append(t)
         self._last_angles.append(angles)
         forward, right, incl = segment_tilt_deg(q["lumbar"])
-        pelvic = segment_tilt_deg(q["sacrum"])[0] if "sacrum" in q else np.zeros(len(t))
+        pelvic = forward_tilt_deg(q["sacrum"]) if "sacrum" in q else np.zeros(len(t))
         gyr = block.sensors["lumbar"].gyr[pick]
         rate = self.filters.rate(np.degrees(np.sqrt(np.einsum("ij,ij->i", gyr, gyr))))
         smooth = self.filters.angles(angles)
