@@ -2,7 +2,8 @@
 
 Per samples frame: the recording validator of ``spinecoach.sensors`` checks the block (time
 order, finite values, gyro units, clipping) before anything is kept, so a refused frame leaves
-no trace; an accepted block is appended durably, then fed to one
+no trace; once the monitor is calibrated that check is the monitor's own (``check``), done once
+per frame; an accepted block is appended durably, then fed to one
 :class:`~spinecoach.sensors.LumbarMonitor` (the same code as the batch analysis), and the
 feedback functions turn what the monitor shows into messages. At the end, clean or not, the
 recording is finished and its analysis is the monitor's ``finish()``, which equals the batch
