@@ -25,8 +25,10 @@ __all__ = [
 
 FEW = 64
 """Up to this many quaternions, :func:`multiply` works on all sixteen products at once."""
-_TERMS = np.array([[0, 5, 10, 15], [1, 4, 11, 14], [2, 7, 8, 13], [3, 6, 9, 12]])
-"""For each component of ``p ⊗ q``, its four products ``p_i q_j`` as ``4 i + j``, in order."""
+_TERMS = np.array([[0, 1, 2, 3], [1, 0, 3, 2], [2, 3, 0, 1], [3, 2, 1, 0]])
+"""Component k of ``p ⊗ q`` is the sum, in order of i, of ``p_i q_j`` with j = _TERMS[k, i]
+(signed by _SIGNS)."""
+_CONJUGATE = np.array([1.0, -1.0, -1.0, -1.0])
 _SIGNS = np.array([[1.0, -1, -1, -1], [1, 1, 1, -1], [1, -1, 1, 1], [1, 1, -1, 1]])
 
 
@@ -48,9 +50,8 @@ def multiply(p: FloatArray, q: FloatArray) -> FloatArray:
         out[..., 2] = pw * qy - px * qz + py * qw + pz * qx
         out[..., 3] = pw * qz + px * qy - py * qx + pz * qw
         return out
-    products = p[..., :, None] * q[..., None, :]
-    terms = products.reshape(*products.shape[:-2], 16)[..., _TERMS]
-    terms *= _SIGNS.astype(terms.dtype, copy=False)
+    # term i of component k is p_i * (sign * q_j): the sign is exact, so the same product
+    terms = p[..., None, :] * (q[..., _TERMS] * _SIGNS.astype(q.dtype, copy=False))
     out = terms[..., 0] + terms[..., 1]
     out += terms[..., 2]
     out += terms[..., 3]
@@ -59,8 +60,7 @@ def multiply(p: FloatArray, q: FloatArray) -> FloatArray:
 
 def conjugate(q: FloatArray) -> FloatArray:
     """The inverse of a unit quaternion."""
-    out = np.array(q, dtype=np.float64, copy=True)
-    out[..., 1:] *= -1.0
+    out: FloatArray = np.multiply(q, _CONJUGATE, dtype=np.float64)  # times 1 or -1: exact
     return out
 
 
