@@ -97,12 +97,12 @@ class RecordingValidator:
         self.gaps: list[Gap] = []
         self._carry = _Carry()
         self._gyro_in_rad_s: set[str] = set()
-        self._first_step: float | None = None
+        self._longest_step = 0.0
 
     def check(self, block: Recording) -> list[Gap]:
         """Raise on fatal problems in ``block``; return the gaps that start in it."""
-        steps = self._steps_if_fine(block)
-        if steps is None:
+        time_fine = self._time_fine(block)
+        if not time_fine:
             self._check_time(block)  # names the row at fault
         plain = self._plainly_fine(block)
         confirmed = []
@@ -121,7 +121,7 @@ class RecordingValidator:
         if not plain:
             self._check_clipping(block)
         self._gyro_in_rad_s.update(confirmed)  # a refused block confirms nothing
-        gaps = [] if steps is not None and not self._may_gap(steps) else self._find_gaps(block)
+        gaps = [] if time_fine and not self._may_gap() else self._find_gaps(block)
         self.gaps.extend(gaps)
         if len(block):
             self._carry.last_t = float(block.t[-1])
@@ -132,29 +132,28 @@ class RecordingValidator:
             }
         return gaps
 
-    def _steps_if_fine(self, block: Recording) -> FloatArray | None:
-        """The time steps of ``block`` (the first from the previous block's last sample, if
-        any) when the time check passes: finite, increasing, no step beyond ``max_gap_s``.
-        None when it may not pass (or the block is empty); :func:`check_time` then names why."""
+    def _time_fine(self, block: Recording) -> bool:
+        """Whether the time steps of ``block`` (the first from the previous block's last
+        sample, if any) plainly pass the time check: finite, increasing, none beyond
+        ``max_gap_s``. False when they may not (or the block is empty): :func:`check_time`
+        then names why. Keeps the longest step for :meth:`_may_gap`."""
         t = block.t
         if len(t) == 0 or not math.isfinite(float(t[0])):
-            return None
+            return False
         steps = np.diff(t)
         last = self._carry.last_t
         first = float(t[0]) - last if last is not None else None
         lo = min(float(steps.min(initial=np.inf)), np.inf if first is None else first)
         hi = max(float(steps.max(initial=-np.inf)), -np.inf if first is None else first)
         if not (lo > 0 and hi <= self.settings.max_gap_s):  # NaN fails too
-            return None
-        self._first_step = first
-        return steps
+            return False
+        self._longest_step = hi
+        return True
 
-    def _may_gap(self, steps: FloatArray) -> bool:
-        """Whether a step (or the step from the previous block) is long enough to be a gap."""
-        longest = float(steps.max(initial=-np.inf))
-        if self._first_step is not None:
-            longest = max(longest, self._first_step)
-        return longest > self.settings.gap_factor * (1.0 / self.rate_hz)
+    def _may_gap(self) -> bool:
+        """Whether the longest step :meth:`_time_fine` saw (the step from the previous
+        block included) is long enough to be a gap."""
+        return self._longest_step > self.settings.gap_factor * (1.0 / self.rate_hz)
 
     def check_units(self, block: Recording) -> None:
         """Only the gyro-against-tilt check, for sensors whose units are not yet confirmed
