@@ -317,6 +317,95 @@ def _peer(block_s: float, blocks: int = 1200) -> tuple[float, float, float]:
     return float(p50), float(p99), cpu / len(times) * 1e3
 
 
+def _in_process(block_s: float, seconds: float = 150.0, rounds: int = 3) -> dict[str, float]:
+    """CPU ms per frame by stage of one live session fed decoded frames in this process (no
+    network, no event loop): the per-frame path without transport, least of ``rounds`` runs
+    over the frames after the monitor's first 40 s (its calibration is a one-off)."""
+    from spinecoach.live import session
+    from spinecoach.live.devices import DeviceGrant
+    from spinecoach.live.frames import (
+        SampleArrays,
+        StartFrame,
+        gateway_frames,
+        read_frame,
+        start_frame_for,
+    )
+    from spinecoach.live.journal import RecordingJournal
+    from spinecoach.live.reading import MonitorReader
+    from spinecoach.sensors.monitor import LumbarMonitor
+    from spinecoach.simulate.recording import simulate_recording
+
+    rec = simulate_recording("day", seconds=seconds, seed=7).recording
+    start = read_frame(json.dumps(start_frame_for(rec, 100.0)))
+    assert isinstance(start, StartFrame)
+
+    def samples(raw: str) -> SampleArrays:
+        frame = read_frame(raw)
+        assert isinstance(frame, SampleArrays)
+        return frame
+
+    raws = [json.dumps(f) for f in gateway_frames(rec, block_s, 100.0)]
+    warm = round(40.0 / block_s)
+    spent: dict[str, float] = defaultdict(float)
+    saved = {
+        (owner, name): getattr(owner, name)
+        for owner, name in (
+            (session.LiveSession, "receive"),
+            (session.LiveSession, "_feedback"),
+            (LumbarMonitor, "feed"),
+            (MonitorReader, "read"),
+            (RecordingJournal, "append"),
+        )
+    }
+    labels = ("receive", "feedback", "monitor", "reader", "journal")
+    for ((owner, name), inner), label in zip(saved.items(), labels, strict=True):
+
+        def wrapper(*args: Any, _inner: Any = inner, _label: str = label, **kw: Any) -> Any:
+            t0 = time.thread_time()
+            try:
+                return _inner(*args, **kw)
+            finally:
+                spent[_label] += time.thread_time() - t0
+
+        setattr(owner, name, wrapper)
+    best: dict[str, float] | None = None
+    try:
+        for _ in range(rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                grant = DeviceGrant("p0", "dev0", frozenset({"stream"}))
+                live = session.LiveSession(grant, start, Path(tmp))
+                for raw in raws[:warm]:
+                    live.receive(samples(raw))
+                spent.clear()
+                c0 = time.thread_time()
+                for raw in raws[warm:]:
+                    t0 = time.thread_time()
+                    frame = samples(raw)
+                    spent["decode"] += time.thread_time() - t0
+                    live.receive(frame)
+                    json.dumps(live.state())
+                total = time.thread_time() - c0
+                live.finish("end")
+            inner = spent["monitor"] + spent["journal"] + spent["reader"] + spent["feedback"]
+            parts = {
+                "decode": spent["decode"],
+                "checks": spent["receive"] - inner,
+                "journal": spent["journal"],
+                "monitor": spent["monitor"],
+                "feedback": spent["reader"] + spent["feedback"],
+                "state": total - spent["receive"] - spent["decode"],
+            }
+            n = len(raws) - warm
+            row = {k: v / n * 1e3 for k, v in parts.items()}
+            if best is None or sum(row.values()) < sum(best.values()):
+                best = row
+    finally:
+        for (owner, name), inner in saved.items():
+            setattr(owner, name, inner)
+    assert best is not None
+    return best
+
+
 def _wait_idle(base: str, timeout_s: float) -> None:
     """Until the server has finished every session and taken no frame for 2 s (bounded): the
     next level must not pay for the backlog of this one."""
@@ -455,6 +544,11 @@ def main() -> None:
     parser.add_argument("--pin", action="store_true", help="server on CPU 0, clients on CPU 1")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument(
+        "--stages-only",
+        action="store_true",
+        help="only the in-process CPU per frame by stage (no server, no network)",
+    )
+    parser.add_argument(
         "--serve", nargs=3, metavar=("PORT", "DATA", "TOKENS"), help=argparse.SUPPRESS
     )
     parser.add_argument(
@@ -486,13 +580,33 @@ def main() -> None:
 
     levels = [int(x) for x in args.devices.split(",")]
     per_s = 1.0 / args.block_s
+    alone = _in_process(args.block_s)
+    cost_alone = sum(alone.values())
+    print(
+        f"in process, no network: {cost_alone:.3f} ms CPU a frame = "
+        + " + ".join(f"{k} {v:.3f}" for k, v in alone.items())
+        + f"; {1000.0 / (cost_alone * per_s):.0f} devices would fill a core before transport"
+    )
+    in_process_rows = [
+        _row(
+            f"in-process CPU per frame: {k}",
+            v,
+            "ms",
+            "one live session fed decoded frames in one process, least of 3 runs (no transport)",
+        )
+        for k, v in alone.items()
+    ]
+    if args.stages_only:
+        if args.json:
+            args.json.write_text(json.dumps(in_process_rows, indent=1))
+        return
     peer50, peer99, peer_cpu = _peer(args.block_s)
     peer_name = "LumbarMonitor.feed + readout alone (in-process, same blocks)"
     print(
         f"peer: LumbarMonitor.feed + readout alone, {args.block_s:g} s blocks: p50 {peer50:.2f} ms, "
         f"p99 {peer99:.2f} ms, CPU {peer_cpu:.2f} ms per block"
     )
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, Any]] = list(in_process_rows)
     results: dict[int, dict[str, Any]] = {}
     held = 0
     note = (

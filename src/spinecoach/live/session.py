@@ -2,7 +2,8 @@
 
 Per samples frame: the recording validator of ``spinecoach.sensors`` checks the block (time
 order, finite values, gyro units, clipping) before anything is kept, so a refused frame leaves
-no trace; an accepted block is appended durably, then fed to one
+no trace; once the monitor is calibrated that check is the monitor's own (``check``), done once
+per frame; an accepted block is appended durably, then fed to one
 :class:`~spinecoach.sensors.LumbarMonitor` (the same code as the batch analysis), and the
 feedback functions turn what the monitor shows into messages. At the end, clean or not, the
 recording is finished and its analysis is the monitor's ``finish()``, which equals the batch
@@ -184,7 +185,8 @@ class LiveSession:
             raise StreamError(self.fault)
         try:
             block = block_from_frame(frame, self.start, self.last_t, self.journal.samples + 1)
-            self.gate.check(block)
+            if not self.monitor.check(block):  # once calibrated, the monitor's check is the gate
+                self.gate.check(block)
         except (FrameError, SensorDataError) as exc:
             self.refused += 1
             raise FrameError(f"frame {frame.seq}: {exc}") from None
@@ -202,12 +204,17 @@ class LiveSession:
         return self._feedback()
 
     def _check_units(self, block: Recording) -> None:
-        """The gyro-against-tilt check needs seconds of data; frames are shorter."""
+        """The gyro-against-tilt check needs seconds of data; frames are shorter. The rest of
+        the recording check has passed frame by frame; once every gyro has been seen to turn
+        in rad/s there is nothing left to check here."""
+        if self.units.units_confirmed(block.sensors):
+            self._unit_window = []
+            return
         self._unit_window.append(block)
         span = float(self._unit_window[-1].t[-1] - self._unit_window[0].t[0])
         if span >= UNIT_WINDOW_S:
             window, self._unit_window = _join(self._unit_window), []
-            self.units.check(window)
+            self.units.check_units(window)
 
     def _feedback(self) -> list[FeedbackEvent]:
         self.posture, events = posture_feedback(self.posture, self.reading, self.settings)

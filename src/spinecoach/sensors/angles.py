@@ -9,12 +9,14 @@ rotation (about the cranial axis): ``flexion_deg`` > 0 forward, ``lateral_deg`` 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from spinecoach.sensors import quaternions as quat
 from spinecoach.sensors.recording import FloatArray
 
-__all__ = ["heading_offset_rad", "relative_angles_deg", "segment_tilt_deg"]
+__all__ = ["forward_tilt_deg", "heading_offset_rad", "relative_angles_deg", "segment_tilt_deg"]
 
 
 def heading_offset_rad(q_sacrum: FloatArray, q_lumbar: FloatArray) -> float:
@@ -35,9 +37,7 @@ def relative_angles_deg(
     ``q_sacrum``, ``q_lumbar``: level-frame orientations, (N, 4) or (4,); ``heading_offset``
     from :func:`heading_offset_rad`.
     """
-    rel = quat.multiply(
-        quat.conjugate(q_sacrum), quat.multiply(quat.about_z(heading_offset), q_lumbar)
-    )
+    rel = quat.multiply(quat.conjugate(q_sacrum), quat.multiply(_turn(heading_offset), q_lumbar))
     w, x, y, z = rel[:, 0], rel[:, 1], rel[:, 2], rel[:, 3]
     r02 = 2 * (x * z + w * y)
     r22 = 1 - 2 * (x * x + y * y)
@@ -49,6 +49,23 @@ def relative_angles_deg(
     out[:, 1] = -np.arcsin(np.clip(r12, -1.0, 1.0))
     out[:, 2] = np.arctan2(r10, r11)
     return np.degrees(out, out=out)
+
+
+@lru_cache(maxsize=16)
+def _turn(heading_offset: float) -> FloatArray:
+    """The turn about earth z by ``heading_offset`` (rad); it changes rarely, so it is kept
+    (read-only)."""
+    turn = quat.about_z(heading_offset)
+    turn.flags.writeable = False
+    return turn
+
+
+def forward_tilt_deg(q: FloatArray) -> FloatArray:
+    """The first of :func:`segment_tilt_deg` alone (deg), e.g. the pelvic tilt of the sacrum."""
+    w, x, y, z = q[:, 0], q[:, 1], q[:, 2], q[:, 3]
+    up_x = 2 * (x * z - w * y)
+    up_z = 1 - 2 * (x * x + y * y)
+    return np.degrees(np.arctan2(-up_x, up_z))
 
 
 def segment_tilt_deg(q: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:

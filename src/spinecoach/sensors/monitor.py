@@ -19,7 +19,12 @@ from pydantic import BaseModel, ConfigDict
 
 from spinecoach.errors import SensorDataError
 from spinecoach.sensors import quaternions as quat
-from spinecoach.sensors.angles import heading_offset_rad, relative_angles_deg, segment_tilt_deg
+from spinecoach.sensors.angles import (
+    forward_tilt_deg,
+    heading_offset_rad,
+    relative_angles_deg,
+    segment_tilt_deg,
+)
 from spinecoach.sensors.calibration import Calibration, CalibrationQuality, calibrate
 from spinecoach.sensors.orientation import OrientationFilter, magnetometer_trust
 from spinecoach.sensors.posture import ZONES, LiftingEvent, Posture, PostureAlert, PostureTracker
@@ -182,8 +187,22 @@ class LumbarMonitor:
         self._reference: FloatArray = np.array([1.0, 0.0, 0.0, 0.0])
         self._last_t: list[FloatArray] = []
         self._last_angles: list[FloatArray] = []
+        self._checked: tuple[Recording, list[Gap]] | None = None
 
     # --- feeding ---
+    def check(self, block: Recording) -> bool:
+        """Validate the next block as :meth:`feed` will, before it is kept elsewhere.
+
+        Raises :class:`SensorDataError` (nothing changes then); once calibrated this is the
+        monitor's own recording check, and ``feed`` of this same block does not repeat it.
+        False while calibrating: the monitor checks only time order then, so the caller must
+        check the block itself.
+        """
+        if not self._started or len(block) == 0:
+            return False
+        self._checked = (block, self.validator.check(block))
+        return True
+
     def feed(self, block: Recording) -> list[PostureAlert]:
         """Process one block (samples after the previous one); returns the alerts it raised."""
         self._last_t, self._last_angles = [], []
@@ -309,9 +328,12 @@ class LumbarMonitor:
             self._reference = quat.about_z(mean)
 
     def _process(self, block: Recording) -> list[PostureAlert]:
+        checked, self._checked = self._checked, None
         if self._validated_first:
             self._validated_first = False  # the first block was checked before calibrating
             gaps = self.validator.gaps
+        elif checked is not None and checked[0] is block:
+            gaps = checked[1]  # checked by :meth:`check` just before
         else:
             gaps = self.validator.check(block)
         alerts: list[PostureAlert] = []
@@ -324,6 +346,8 @@ class LumbarMonitor:
         checkpoints = set(range((-self._n) % every, len(block), every)) - {0} if every else set()
         if every and self._n % every == 0 and self._n:
             checkpoints.add(0)
+        if not splits and not checkpoints:
+            return self._segment(block)  # the usual block: one segment, no slicing
         edges = sorted({0, len(block)} | splits | checkpoints)
         for a, b in pairwise(edges):
             if a in splits:
@@ -372,7 +396,7 @@ class LumbarMonitor:
         self._last_t.append(t)
         self._last_angles.append(angles)
         forward, right, incl = segment_tilt_deg(q["lumbar"])
-        pelvic = segment_tilt_deg(q["sacrum"])[0] if "sacrum" in q else np.zeros(len(t))
+        pelvic = forward_tilt_deg(q["sacrum"]) if "sacrum" in q else np.zeros(len(t))
         gyr = block.sensors["lumbar"].gyr[pick]
         rate = self.filters.rate(np.degrees(np.sqrt(np.einsum("ij,ij->i", gyr, gyr))))
         smooth = self.filters.angles(angles)

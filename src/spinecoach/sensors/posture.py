@@ -123,8 +123,10 @@ class PostureTracker:
         self.sitting_n += int(sitting.sum())
         self.slouch_n += int(slouched.sum())
         self._take_slouches(self.slouch.feed(slouched, t, values))
-        both = np.column_stack([trunk_forward, flexion])
-        self._take_lifts(self.lifting.feed(trunk_forward >= s.lift_trunk_deg, t, both))
+        bent = trunk_forward >= s.lift_trunk_deg
+        if self.lifting.open is not None or bent.any():  # else nothing to stack
+            both = np.column_stack([trunk_forward, flexion])
+            self._take_lifts(self.lifting.feed(bent, t, both))
         raised: list[PostureAlert] = []
         for at in self.sustained.new_alerts:
             raised += self._alert(

@@ -75,6 +75,8 @@ class HoldTracker:
         mask = (inclination > self.s.hold_min_inclination_deg) & (
             rate_deg_s < self.s.hold_max_gyr_deg_s
         )
+        if self.runs.open is None and not mask.any():
+            return  # no hold open and none starts: nothing to stack
         self._take(self.runs.feed(mask, t, np.column_stack([angles, inclination])))
 
     def _take(self, runs: list[Run]) -> None:

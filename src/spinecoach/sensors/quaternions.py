@@ -23,25 +23,44 @@ __all__ = [
 ]
 
 
+FEW = 64
+"""Up to this many quaternions, :func:`multiply` works on all sixteen products at once."""
+_TERMS = np.array([[0, 1, 2, 3], [1, 0, 3, 2], [2, 3, 0, 1], [3, 2, 1, 0]])
+"""Component k of ``p ⊗ q`` is the sum, in order of i, of ``p_i q_j`` with j = _TERMS[k, i]
+(signed by _SIGNS)."""
+_CONJUGATE = np.array([1.0, -1.0, -1.0, -1.0])
+_SIGNS = np.array([[1.0, -1, -1, -1], [1, 1, 1, -1], [1, -1, 1, 1], [1, 1, -1, 1]])
+
+
 def multiply(p: FloatArray, q: FloatArray) -> FloatArray:
-    """Hamilton product ``p ⊗ q``; shapes (N, 4) or (4,), broadcast."""
-    pw, px, py, pz = np.moveaxis(np.asarray(p), -1, 0)
-    qw, qx, qy, qz = np.moveaxis(np.asarray(q), -1, 0)
-    return np.stack(
-        [
-            pw * qw - px * qx - py * qy - pz * qz,
-            pw * qx + px * qw + py * qz - pz * qy,
-            pw * qy - px * qz + py * qw + pz * qx,
-            pw * qz + px * qy - py * qx + pz * qw,
-        ],
-        axis=-1,
-    )
+    """Hamilton product ``p ⊗ q``; shapes (N, 4) or (4,), broadcast.
+
+    Component 0 is ``((pw qw - px qx) - py qy) - pz qz`` and so on, summed in that order (the
+    same rounding as writing it out). A few quaternions (a live frame) go through one array of
+    all sixteen products, a few array operations whatever N; many, component by component,
+    which touches less memory.
+    """
+    p, q = np.asarray(p), np.asarray(q)
+    if max(p.size, q.size) > 4 * FEW:
+        pw, px, py, pz = p[..., 0], p[..., 1], p[..., 2], p[..., 3]
+        qw, qx, qy, qz = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
+        out = np.empty(np.broadcast_shapes(p.shape, q.shape), dtype=np.result_type(p, q))
+        out[..., 0] = pw * qw - px * qx - py * qy - pz * qz
+        out[..., 1] = pw * qx + px * qw + py * qz - pz * qy
+        out[..., 2] = pw * qy - px * qz + py * qw + pz * qx
+        out[..., 3] = pw * qz + px * qy - py * qx + pz * qw
+        return out
+    # term i of component k is p_i * (sign * q_j): the sign is exact, so the same product
+    terms = p[..., None, :] * (q[..., _TERMS] * _SIGNS.astype(q.dtype, copy=False))
+    out = terms[..., 0] + terms[..., 1]
+    out += terms[..., 2]
+    out += terms[..., 3]
+    return out
 
 
 def conjugate(q: FloatArray) -> FloatArray:
     """The inverse of a unit quaternion."""
-    out = np.array(q, dtype=np.float64, copy=True)
-    out[..., 1:] *= -1.0
+    out: FloatArray = np.multiply(q, _CONJUGATE, dtype=np.float64)  # times 1 or -1: exact
     return out
 
 

@@ -81,6 +81,10 @@ class _Excursion:
     end_t: float = 0.0
 
 
+FEW = 64
+"""Blocks up to this many samples (live frames) are scanned in plain Python floats."""
+
+
 class _AxisDetector:
     """Hysteresis excursion detector for one angle, vectorised per block, state carried."""
 
@@ -92,6 +96,8 @@ class _AxisDetector:
         self.active: _Excursion | None = None
 
     def feed(self, t: FloatArray, x: FloatArray) -> list[_Excursion]:
+        if len(x) <= FEW:
+            return self._feed_few(t.tolist(), x.tolist())
         events = np.full(len(x), 2, dtype=np.int8)
         events[np.abs(x) < self.exit] = 0
         events[x > self.enter] = 1
@@ -125,6 +131,55 @@ class _AxisDetector:
         if len(idx) and codes[-1] == 0:
             self.last_in_t = float(t[idx[-1]])
         return done
+
+    def _feed_few(self, t: list[float], x: list[float]) -> list[_Excursion]:
+        """:meth:`feed` sample by sample in plain floats: the same events, the same results,
+        cheaper than a dozen array operations on a live frame's few samples."""
+        done: list[_Excursion] = []
+        seg_start = 0
+        last = -1  # the previous sample that was inside the band or beyond a threshold
+        for i, v in enumerate(x):
+            code = 2
+            if abs(v) < self.exit:
+                code = 0
+            if v > self.enter:
+                code = 1
+            if v < -self.enter:
+                code = -1
+            if code == 2:
+                continue
+            if code != self.state:
+                if self.active is not None:
+                    self._track_peak_few(t, x, seg_start, i)
+                    self.active.end_t = t[i]
+                    done.append(self.active)
+                    self.active = None
+                if code != 0:
+                    if last >= 0 and self.state == 0:
+                        start = t[last]  # the previous event had code 0: it is the state
+                    elif self.last_in_t is not None and self.state == 0:
+                        start = self.last_in_t
+                    else:
+                        start = t[i]
+                    self.active = _Excursion(code, start, v, t[i])
+                    seg_start = i
+                self.state = code
+            last = i
+        if self.active is not None:
+            self._track_peak_few(t, x, seg_start, len(x))
+        if last >= 0 and self.state == 0:
+            self.last_in_t = t[last]
+        return done
+
+    def _track_peak_few(self, t: list[float], x: list[float], a: int, b: int) -> None:
+        ex = self.active
+        if ex is None or b <= a:
+            return
+        sign = ex.sign
+        k = max(range(a, b), key=lambda i: x[i] * sign)  # the first of equal maxima
+        if x[k] * sign > ex.peak * sign:
+            ex.peak = x[k]
+            ex.peak_t = t[k]
 
     def _track_peak(self, t: FloatArray, x: FloatArray, a: int, b: int) -> None:
         ex = self.active

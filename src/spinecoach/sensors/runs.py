@@ -62,6 +62,11 @@ class RunTracker:
         n = len(mask)
         if n == 0:
             return []
+        if self.open is None and not mask.any():
+            return []  # nothing open, nothing starts
+        if self.open is not None and mask.all():
+            self._extend(self.open, t, values)  # the open run goes on through the block
+            return []
         prev = 1 if self.open is not None else 0
         d = np.diff(np.concatenate([[prev], mask.astype(np.int8), [0]]))
         starts = np.flatnonzero(d == 1).tolist()

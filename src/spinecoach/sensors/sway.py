@@ -95,6 +95,8 @@ class SwayTracker:
             & (pelvic_tilt > s.sit_pelvic_tilt_deg)
             & (rate_deg_s < s.sway_max_gyr_deg_s)
         )
+        if self.runs.open is None and not mask.any():
+            return  # no bout open and none starts: nothing to stack
         self._take(self.runs.feed(mask, t, np.column_stack([ap, ml, rotation])))
 
     def _take(self, runs: list[Run]) -> None:

@@ -9,6 +9,8 @@ Rows count data rows from 1, as :attr:`Recording.first_row` does.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +84,8 @@ def sample_rate_hz(t: FloatArray, settings: SensorSettings = DEFAULT_SETTINGS) -
 @dataclass
 class _Carry:
     last_t: float | None = None
-    tail: Recording | None = None
+    tail: dict[str, dict[str, FloatArray]] | None = None
+    """The last ``clip_run - 1`` acc and gyr samples of each sensor (clipping spans blocks)."""
 
 
 class RecordingValidator:
@@ -94,25 +97,88 @@ class RecordingValidator:
         self.gaps: list[Gap] = []
         self._carry = _Carry()
         self._gyro_in_rad_s: set[str] = set()
+        self._longest_step = 0.0
 
     def check(self, block: Recording) -> list[Gap]:
         """Raise on fatal problems in ``block``; return the gaps that start in it."""
-        self._check_time(block)
+        time_fine = self._time_fine(block)
+        if not time_fine:
+            self._check_time(block)  # names the row at fault
+        plain = self._plainly_fine(block)
+        confirmed = []
         for name, samples in block.sensors.items():
-            for quantity, arr in (("acc", samples.acc), ("gyr", samples.gyr), ("mag", samples.mag)):
-                if arr is not None:
-                    self._check_finite(block, name, quantity, arr)
-            self._check_gyro_units(block, name, samples.gyr)
-            if name not in self._gyro_in_rad_s:
-                self._check_gyro_against_tilt(block, name)
-        self._check_clipping(block)
-        gaps = self._find_gaps(block)
+            if not plain:
+                for quantity, arr in (
+                    ("acc", samples.acc),
+                    ("gyr", samples.gyr),
+                    ("mag", samples.mag),
+                ):
+                    if arr is not None:
+                        self._check_finite(block, name, quantity, arr)
+                self._check_gyro_units(block, name, samples.gyr)
+            if name not in self._gyro_in_rad_s and self._gyro_against_tilt(block, name):
+                confirmed.append(name)
+        if not plain:
+            self._check_clipping(block)
+        self._gyro_in_rad_s.update(confirmed)  # a refused block confirms nothing
+        gaps = [] if time_fine and not self._may_gap() else self._find_gaps(block)
         self.gaps.extend(gaps)
         if len(block):
             self._carry.last_t = float(block.t[-1])
-            keep = self.settings.clip_run - 1
-            self._carry.tail = block.slice(max(0, len(block) - keep), len(block))
+            keep = max(0, len(block) - (self.settings.clip_run - 1))
+            self._carry.tail = {
+                name: {"acc": samples.acc[keep:], "gyr": samples.gyr[keep:]}
+                for name, samples in block.sensors.items()
+            }
         return gaps
+
+    def _time_fine(self, block: Recording) -> bool:
+        """Whether the time steps of ``block`` (the first from the previous block's last
+        sample, if any) plainly pass the time check: finite, increasing, none beyond
+        ``max_gap_s``. False when they may not (or the block is empty): :func:`check_time`
+        then names why. Keeps the longest step for :meth:`_may_gap`."""
+        t = block.t
+        if len(t) == 0 or not math.isfinite(float(t[0])):
+            return False
+        steps = np.diff(t)
+        last = self._carry.last_t
+        first = float(t[0]) - last if last is not None else None
+        lo = min(float(steps.min(initial=np.inf)), np.inf if first is None else first)
+        hi = max(float(steps.max(initial=-np.inf)), -np.inf if first is None else first)
+        if not (lo > 0 and hi <= self.settings.max_gap_s):  # NaN fails too
+            return False
+        self._longest_step = hi
+        return True
+
+    def _may_gap(self) -> bool:
+        """Whether the longest step :meth:`_time_fine` saw (the step from the previous
+        block included) is long enough to be a gap."""
+        return self._longest_step > self.settings.gap_factor * (1.0 / self.rate_hz)
+
+    def check_units(self, block: Recording) -> None:
+        """Only the gyro-against-tilt check, for sensors whose units are not yet confirmed
+        (``block`` already passed :meth:`check` block by block: it needs seconds of data)."""
+        for name in block.sensors:
+            if name not in self._gyro_in_rad_s and self._gyro_against_tilt(block, name):
+                self._gyro_in_rad_s.add(name)
+
+    def units_confirmed(self, sensors: Iterable[str]) -> bool:
+        """Whether the gyro of every sensor named has been seen to turn in rad/s."""
+        return all(name in self._gyro_in_rad_s for name in sensors)
+
+    def _plainly_fine(self, block: Recording) -> bool:
+        """One absolute maximum per array: every value finite, no gyro value beyond a trunk's,
+        nothing at full scale. Then the finite, unit and clipping checks cannot fail (a block
+        that is not plainly fine goes through them one by one, for the row and column)."""
+        s = self.settings
+        for samples in block.sensors.values():
+            acc = float(np.abs(samples.acc).max(initial=0.0))
+            gyr = float(np.abs(samples.gyr).max(initial=0.0))
+            if not (acc < s.clip_acc_ms2 and gyr < s.clip_gyr_rads and gyr <= s.max_gyr_rads):
+                return False  # NaN fails these comparisons too
+            if samples.mag is not None and not np.isfinite(samples.mag).all():
+                return False
+        return True
 
     def _check_time(self, block: Recording) -> None:
         check_time(block, self._carry.last_t, self.settings)
@@ -136,8 +202,8 @@ class RecordingValidator:
                 "deg/s, give rad/s"
             )
 
-    def _check_gyro_against_tilt(self, block: Recording, name: str) -> None:
-        """Compare gyro turning with the tilt the accelerometer sees, until it has been seen.
+    def _gyro_against_tilt(self, block: Recording, name: str) -> bool:
+        """Compare gyro turning with the tilt the accelerometer sees; True when it shows rad/s.
 
         Over 0.5 s windows of quasi-static samples (|acc| within 15 % of g) in which gravity's
         direction moved more than 5 deg, the path gravity's direction takes according to the
@@ -148,19 +214,20 @@ class RecordingValidator:
         """
         stride = max(1, int(self.rate_hz // 50))
         rate = self.rate_hz / stride
+        win = max(2, round(0.5 * rate))
+        if -(-len(block) // stride) < 2 * win:
+            return False  # shorter than two windows: nothing to compare (a live frame)
         samples = block.sensors[name]
-        ratio = _gyro_tilt_ratio(
-            samples.acc[::stride], samples.gyr[::stride], rate, max(2, round(0.5 * rate))
-        )
+        ratio = _gyro_tilt_ratio(samples.acc[::stride], samples.gyr[::stride], rate, win)
         if ratio is None:
-            return
+            return False
         if ratio > self.settings.gyro_ratio_deg_s:
             raise SensorDataError(
                 f"columns {name}_gyr_*: the gyro turns {ratio:.0f} times as far as the "
                 f"accelerometer tilts (rows {block.first_row}-{block.first_row + len(block) - 1});"
                 " it looks like deg/s, give rad/s"
             )
-        self._gyro_in_rad_s.add(name)
+        return True
 
     def _check_clipping(self, block: Recording) -> None:
         run = self.settings.clip_run
@@ -172,11 +239,7 @@ class RecordingValidator:
             ):
                 if not np.abs(arr).max(initial=0.0) >= limit:
                     continue  # nothing near full scale in this block: nothing can be clipped
-                prev = (
-                    getattr(tail.sensors[name], quantity)
-                    if tail is not None and name in tail.sensors
-                    else arr[:0]
-                )
+                prev = tail[name][quantity] if tail is not None and name in tail else arr[:0]
                 x = np.concatenate([prev, arr])
                 top = np.abs(x).max(axis=0) if len(x) else np.zeros(3)
                 at_top = (np.abs(x[1:]) >= limit) & (np.abs(x[1:]) == top)

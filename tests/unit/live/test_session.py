@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, replace
 from pathlib import Path
+from unittest.mock import patch
 
 import numpy as np
 import pyarrow as pa
@@ -204,3 +205,32 @@ def test_a_partial_file_in_the_older_layout_still_recovers(tmp_path: Path) -> No
     saved = read_recording(path)
     np.testing.assert_array_equal(saved.t, rec.t)
     np.testing.assert_array_equal(saved.sensors["sacrum"].mag, rec.sensors["sacrum"].mag)
+
+
+def test_once_calibrated_each_frame_is_checked_once_and_a_refused_one_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """The calibrated monitor's recording check is the gate: ``feed`` does not check again,
+    and a frame it refuses leaves the monitor's validator as it was."""
+    rec = simulate_recording("day", seconds=45, seed=5).recording
+    live = LiveSession(GRANT, start_of(rec), tmp_path)
+    frames = frames_of(rec)
+    for f in frames[:-2]:
+        live.receive(f)
+    assert live.monitor.started
+    validator = live.monitor.validator
+    calls: list[int] = []
+    real = validator.check
+
+    def counted(block: Recording) -> object:
+        calls.append(len(block))
+        return real(block)
+
+    with patch.object(validator, "check", counted):
+        bad = _mutate(frames[-2], t=[frames[-2].t[0] - 1.0, *frames[-2].t[1:]])
+        carried = (validator._carry.last_t, len(validator.gaps))
+        with pytest.raises(FrameError, match="column t"):
+            live.receive(bad)
+        assert (validator._carry.last_t, len(validator.gaps)) == carried
+        live.receive(frames[-2])
+    assert calls == [len(frames[-2].t)] * 2  # the refused frame and the accepted one, once each

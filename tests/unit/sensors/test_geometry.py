@@ -90,3 +90,25 @@ def test_inclination_ignores_heading() -> None:
     assert float(quat.inclination_deg(q, turned)) < 1e-6
     tilted = quat.multiply(_axis(0, 7.0), q)
     assert float(quat.inclination_deg(q, tilted)) > 1.0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 200), st.integers(0, 2**32 - 1))
+def test_the_product_of_few_and_of_many_quaternions_is_the_same_to_the_bit(
+    n: int, seed: int
+) -> None:
+    """A live frame's few quaternions take another path than a file's many; each row of the
+    product must not depend on how many rows came with it (signed zeros included)."""
+    rng = np.random.default_rng(seed)
+    p, q = rng.normal(size=(n, 4)), rng.normal(size=(n, 4))
+    p[0, 1], q[-1, 2] = 0.0, -0.0
+    whole = quat.multiply(p, q)
+    rows = np.concatenate([quat.multiply(p[i : i + 7], q[i : i + 7]) for i in range(0, n, 7)])
+    by_one = np.array([quat.multiply(p[i], q[i]) for i in range(n)])
+    for got in (rows, by_one):
+        assert np.array_equal(got, whole)
+        assert np.array_equal(np.signbit(got), np.signbit(whole))
+    assert np.array_equal(
+        quat.multiply(p, q[0]),
+        np.concatenate([quat.multiply(p[:3], q[0]), quat.multiply(p[3:], q[0])]),
+    )

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from itertools import pairwise
+from unittest.mock import patch
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from spinecoach.sensors import repetitions
 from spinecoach.sensors.monitor import LumbarMonitor, analyze
 from spinecoach.sensors.orientation import OrientationFilter
 from spinecoach.sensors.recording import Recording
+from spinecoach.sensors.repetitions import _AxisDetector
 from spinecoach.sensors.settings import SensorSettings
 from spinecoach.simulate.recording import SyntheticRecording, simulate_recording
 
@@ -99,3 +102,26 @@ def test_the_wait_for_a_forward_bend_delays_only_the_start(sit_stand: SyntheticR
             first_output = float(block.t[-1])
     wait = SHORT_ALERTS.calibration_s + SHORT_ALERTS.bend_search_s
     assert first_output == pytest.approx(wait, abs=1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_excursions_of_few_samples_are_those_of_the_array_path(seed: int) -> None:
+    """Live frames' few samples are scanned in plain floats: the same excursions, states and
+    peaks as the array path given the same blocks."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(60, 400))
+    x = np.cumsum(rng.normal(0, 3, n))
+    x = np.round(x - x.mean()) if seed % 2 else x - x.mean()  # ties for the peak search too
+    t = np.arange(n) / 25.0
+    cuts = np.cumsum(rng.integers(1, 30, n))
+    edges = [0, *[int(c) for c in cuts if c < n], n]
+    found = []
+    for few in (-1, 10**6):
+        detector, events = _AxisDetector(15.0, 7.0), []
+        with patch.object(repetitions, "FEW", few):
+            for a, b in pairwise(edges):
+                events += [vars(e).copy() for e in detector.feed(t[a:b], x[a:b])]
+        active = None if detector.active is None else vars(detector.active)
+        found.append((events, detector.state, detector.last_in_t, active))
+    assert found[0] == found[1]
