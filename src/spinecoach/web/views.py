@@ -20,7 +20,10 @@ from spinecoach.outcomes.change import MEASURE_THRESHOLDS
 from spinecoach.outcomes.timeline import OutcomeSummary
 from spinecoach.prescription.handout import dose_in_words
 from spinecoach.prescription.program import Program
+from spinecoach.prescription.settings import AdaptationSettings
 from spinecoach.sensors.posture import ZONES
+from spinecoach.services import recordings
+from spinecoach.store.records import RecordingRecord
 from spinecoach.web import charts
 
 __all__ = [
@@ -274,14 +277,37 @@ def _items(d: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted((k, v) for k, v in d.items() if not isinstance(v, dict | list)))
 
 
+PLAIN_CARE_TITLES = {
+    "Adherence": "Sessions done each week",
+    "Posture time in zones": "Time your back spent bent, each day you wore the sensors",
+    "Stillness during holds": "How still your back stayed in the holds",
+}
+"""The care charts' titles on the patient's own pages (the same pictures, plain words)."""
+
+
 def care_charts(
     weeks: Sequence[AdherenceWeek],
     posture_days: Sequence[tuple[dt.date, Mapping[str, float]]],
     stillness: Sequence[tuple[dt.date, float]],
     stillness_limit_deg: float | None,
+    *,
+    plain: bool = False,
 ) -> list[ChartView]:
     """Adherence over the weeks, posture time-in-zones by recorded day and stillness during
-    holds over the recorded sessions; each chart once there is something to draw."""
+    holds over the recorded sessions; each chart once there is something to draw (``plain``:
+    titled for the patient)."""
+    found = _care_charts(weeks, posture_days, stillness, stillness_limit_deg)
+    if not plain:
+        return found
+    return [ChartView(PLAIN_CARE_TITLES.get(c.title, c.title), c.src, c.text) for c in found]
+
+
+def _care_charts(
+    weeks: Sequence[AdherenceWeek],
+    posture_days: Sequence[tuple[dt.date, Mapping[str, float]]],
+    stillness: Sequence[tuple[dt.date, float]],
+    stillness_limit_deg: float | None,
+) -> list[ChartView]:
     found = []
     done = [w for w in weeks if w.ratio is not None]
     if done:
@@ -409,3 +435,31 @@ def recording_view(
             )
         )
     return RecordingView(found, facts)
+
+
+def stillness_limit_deg() -> float:
+    """The most lumbar movement during holds (RMS, deg) that still lets adaptation progress:
+    hold quality is 1 - RMS / scale, and progression asks for the default minimum quality."""
+    return round(recordings.STILLNESS_SCALE_DEG * (1 - AdaptationSettings().min_quality), 3)
+
+
+def posture_days(entries: list[dict[str, Any]]) -> list[tuple[dt.date, dict[str, float]]]:
+    """Seconds in each lumbar zone per recorded day, summed over the day's recordings."""
+    days: dict[dt.date, dict[str, float]] = {}
+    for entry in entries:
+        zones = entry.get("posture_time_in_zones_s")
+        if zones:
+            day = dt.date.fromisoformat(str(entry["measurement"]["date"]))
+            summed = days.setdefault(day, {})
+            for zone, seconds in zones.items():
+                summed[zone] = summed.get(zone, 0.0) + float(seconds)
+    return sorted(days.items())
+
+
+def stillness_points(recorded: list[RecordingRecord]) -> list[tuple[dt.date, float]]:
+    """Mean stillness during holds (RMS, deg) of each processed exercise recording."""
+    return [
+        (r.recorded_on, float(r.metrics["stillness_rms_deg"]))
+        for r in recorded
+        if r.status == "processed" and r.metrics and r.metrics.get("stillness_rms_deg") is not None
+    ]

@@ -24,10 +24,12 @@ from spinecoach.settings import ServiceSettings
 from spinecoach.simulate import random_intake
 from spinecoach.simulate.recording import simulate_recording
 from spinecoach.store.unit_of_work import UnitOfWork
+from spinecoach.web import views
 
 pytestmark = pytest.mark.slow
 
 CLINICIAN = "clinician-charts"
+PATIENT = "patient-charts"
 PASSWORD = "a long demo passphrase 42"
 
 
@@ -64,6 +66,14 @@ def charted(clinic: Any, tmp_path_factory: pytest.TempPathFactory) -> Charted:
     ).actor()
     record = patients.register_patient(
         UnitOfWork(engine), clinician, {"display_name": "Chart Patient"}
+    )
+    accounts.create_user(
+        UnitOfWork(engine),
+        SYSTEM,
+        username=PATIENT,
+        password=PASSWORD,
+        roles=[Role.PATIENT],
+        patient_id=record.id,
     )
     document = random_intake(np.random.default_rng(1), red_flag_rate=0.0, skip_rate=0.0)
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=20)
@@ -148,6 +158,22 @@ def test_the_patient_page_draws_adherence_posture_and_stillness(
     assert any("week 1:" in w for w in words), words
     page.locator("#care-charts").scroll_into_view_if_needed()
     screenshot(page, "patient-charts")
+
+
+def test_my_progress_draws_the_same_care_charts_in_plain_words(
+    new_page: Any, charted: Charted, log_in: Any
+) -> None:
+    page = new_page()
+    log_in(page, PATIENT)
+    page.goto(f"/patients/{charted.patient_id}/progress")
+    svgs = _svgs(page, "main")
+    plain = set(views.PLAIN_CARE_TITLES.values())
+    assert plain <= set(svgs), set(svgs)
+    assert _marks(svgs["Sessions done each week"], "rect") >= 3
+    text = page.locator("main").inner_text()
+    assert "week 1:" in text
+    for jargon in ("Adherence.", "rule", "STarT", "stratum"):
+        assert jargon not in text
 
 
 def test_a_recording_page_draws_its_analysis(

@@ -3,14 +3,12 @@ its edit."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from spinecoach.errors import ClinicalSafetyError, InputError
-from spinecoach.prescription.settings import AdaptationSettings
 from spinecoach.services import (
     alerts,
     notes,
@@ -24,7 +22,6 @@ from spinecoach.services import (
 from spinecoach.services.actors import Role
 from spinecoach.services.errors import Conflict, Forbidden
 from spinecoach.sessions.model import Session
-from spinecoach.store.records import RecordingRecord
 from spinecoach.store.unit_of_work import UnitOfWork
 from spinecoach.web import assessment_view, review, views
 from spinecoach.web.pages import Viewer, check_csrf, context_of, page, viewer
@@ -149,9 +146,9 @@ def patient_page(
         recordings=recorded,
         care_charts=views.care_charts(
             result.timeline.adherence if result.timeline else [],
-            _posture_days(result.entries),
-            _stillness(recorded),
-            stillness_limit_deg(),
+            views.posture_days(result.entries),
+            views.stillness_points(recorded),
+            views.stillness_limit_deg(),
         ),
         upload_message=upload_message,
         uploaded=bool(uploaded),
@@ -172,32 +169,6 @@ def patient_page(
         note_error=note_error,
         note_text=note_text,
     )
-
-
-def stillness_limit_deg() -> float:
-    """The most lumbar movement during holds (RMS, deg) that still lets adaptation progress:
-    hold quality is 1 - RMS / scale, and progression asks for the default minimum quality."""
-    return round(recordings.STILLNESS_SCALE_DEG * (1 - AdaptationSettings().min_quality), 3)
-
-
-def _posture_days(entries: list[dict[str, Any]]) -> list[tuple[dt.date, dict[str, float]]]:
-    days: dict[dt.date, dict[str, float]] = {}
-    for entry in entries:
-        zones = entry.get("posture_time_in_zones_s")
-        if zones:
-            day = dt.date.fromisoformat(str(entry["measurement"]["date"]))
-            summed = days.setdefault(day, {})
-            for zone, seconds in zones.items():
-                summed[zone] = summed.get(zone, 0.0) + float(seconds)
-    return sorted(days.items())
-
-
-def _stillness(recorded: list[RecordingRecord]) -> list[tuple[dt.date, float]]:
-    return [
-        (r.recorded_on, float(r.metrics["stillness_rms_deg"]))
-        for r in recorded
-        if r.status == "processed" and r.metrics and r.metrics.get("stillness_rms_deg") is not None
-    ]
 
 
 @router.post("/patients/{patient_id}/notes")

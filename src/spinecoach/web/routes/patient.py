@@ -16,7 +16,7 @@ from spinecoach.clinical.red_flags import RED_FLAGS
 from spinecoach.errors import SpinecoachError
 from spinecoach.prescription.precautions import EXTERNAL_LOADS
 from spinecoach.prescription.program import Program
-from spinecoach.services import outcomes, patients, programs, sessions
+from spinecoach.services import outcomes, patients, programs, recordings, sessions
 from spinecoach.services.sessions import CheckIn
 from spinecoach.sessions.model import Session
 from spinecoach.store.records import VersionRecord
@@ -217,11 +217,19 @@ def progress(request: Request, patient_id: str) -> Response:
     who = viewer(request)
     patient = patients.get_patient(_uow(request), who.actor, patient_id)
     result = outcomes.compute_outcomes(_uow(request), who.actor, patient_id)
+    recorded = recordings.list_recordings(_uow(request), who.actor, patient_id)
     return page(
         request,
         "patient/progress.html",
         viewer=who,
         patient=patient,
+        care_charts=views.care_charts(
+            result.timeline.adherence if result.timeline else [],
+            views.posture_days(result.entries),
+            views.stillness_points(recorded),
+            views.stillness_limit_deg(),
+            plain=True,
+        ),
         charts=views.outcome_charts(result.summary, plain=True),
         sentences=views.progress_sentences(result.summary),
     )

@@ -15,7 +15,7 @@ from spinecoach.services.errors import NotFound
 from spinecoach.store.unit_of_work import UnitOfWork
 from spinecoach.web import views
 from spinecoach.web.pages import check_csrf, context_of, page
-from spinecoach.web.routes.clinician import _clinician, patient_page, stillness_limit_deg
+from spinecoach.web.routes.clinician import _clinician, patient_page
 
 router = APIRouter(prefix="/clinic", include_in_schema=False)
 
@@ -71,5 +71,5 @@ def recording_page(request: Request, recording_id: str) -> Response:
         patient=patient,
         recording=record,
         jobs=jobs,
-        view=views.recording_view(record.metrics, record.detail, stillness_limit_deg()),
+        view=views.recording_view(record.metrics, record.detail, views.stillness_limit_deg()),
     )
