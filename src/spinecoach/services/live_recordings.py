@@ -19,7 +19,7 @@ from spinecoach.services import audit
 from spinecoach.services.actors import Actor, Role
 from spinecoach.services.clock import utcnow
 from spinecoach.services.errors import NotFound
-from spinecoach.services.recordings import RecordingMetrics, _apply, _store_raw
+from spinecoach.services.recordings import RecordingMetrics, apply_metrics, store_raw
 from spinecoach.sessions import Session
 from spinecoach.settings import ServiceSettings
 from spinecoach.store import documents
@@ -76,7 +76,7 @@ def file_live_recording(
         if uow.patients.get(live.patient_id) is None:
             raise NotFound("patient", live.patient_id)
     with live.path.open("rb") as source:
-        sha, size = _store_raw(settings, source, ".parquet", None)
+        sha, size = store_raw(settings, source, ".parquet", None)
     filename = f"live-{live.session_id}.parquet"
     with uow:
         for known in uow.recordings.for_patient(live.patient_id):
@@ -139,5 +139,5 @@ def attach_live_recordings(uow: UnitOfWork, session: SessionRecord, at: dt.datet
             metrics = documents.load(RecordingMetrics, record.metrics)
             linked = uow.recordings.get(record.id)
             assert linked is not None
-            _apply(uow, linked, metrics, at)
+            apply_metrics(uow, linked, metrics, at)
     return attached

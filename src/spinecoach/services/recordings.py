@@ -45,6 +45,7 @@ __all__ = [
     "RecordingDetail",
     "RecordingMetrics",
     "analyze_with_detail",
+    "apply_metrics",
     "get_recording",
     "hold_quality",
     "list_recordings",
@@ -52,6 +53,7 @@ __all__ = [
     "process_recording",
     "recover_interrupted_jobs",
     "reprocess",
+    "store_raw",
     "stored_path",
     "submit_processing",
     "trace_points",
@@ -103,7 +105,7 @@ def _address(settings: ServiceSettings, sha256: str, suffix: str) -> Path:
     return settings.recordings_dir / sha256[:2] / f"{sha256}{suffix}"
 
 
-def _store_raw(
+def store_raw(
     settings: ServiceSettings, source: BinaryIO | bytes, suffix: str, expected: str | None
 ) -> tuple[str, int]:
     """Write the upload (size-limited, fsynced) at its SHA-256 address; (hash, size)."""
@@ -183,7 +185,7 @@ def upload_recording(
     at = utcnow(now)
     with uow:
         day = _check_target(uow, actor, patient_id, session_id, exercise_id)
-    sha, size = _store_raw(settings, source, suffix, sha256)
+    sha, size = store_raw(settings, source, suffix, sha256)
     record = RecordingRecord(
         id=new_id(),
         patient_id=patient_id,
@@ -437,7 +439,7 @@ def process_recording(
                 processed_at=finished,
             )
             # read again: a live recording may have joined a session meanwhile
-            _apply(uow, uow.recordings.get(recording_id) or record, metrics, finished)
+            apply_metrics(uow, uow.recordings.get(recording_id) or record, metrics, finished)
             uow.recordings.finish_job(job_id, "succeeded", finished)
         else:
             uow.recordings.update(recording_id, status="failed", failure_reason=reason)
@@ -466,10 +468,11 @@ def process_recording(
     return done
 
 
-def _apply(
+def apply_metrics(
     uow: UnitOfWork, record: RecordingRecord, metrics: RecordingMetrics, at: dt.datetime
 ) -> None:
-    """Metrics into the session log (exercise) or the outcome timeline (all-day recording)."""
+    """Metrics into the session log (exercise) or the outcome timeline (all-day recording);
+    uploads and live streams alike."""
     if record.kind == "exercise" and record.session_id and record.exercise_id:
         session = uow.sessions.get(record.session_id)
         if session is None:
