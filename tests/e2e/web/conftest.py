@@ -13,12 +13,14 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 import uvicorn
 
 from spinecoach.services import accounts, intake, patients, programs, sessions
@@ -121,16 +123,9 @@ def build_clinic(engine: Any) -> tuple[dict[str, str], dict[str, Actor]]:
     return ids, clinician_of
 
 
-@pytest.fixture(scope="session")
-def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
-    data = tmp_path_factory.mktemp("web-clinic")
-    # every test logs in from 127.0.0.1: the per-address login limit is the API tests' business
-    settings = ServiceSettings(
-        data_dir=data, totp_required_for=frozenset(), login_attempts_per_minute=1000
-    )
-    engine = make_engine(settings.url)
-    upgrade(engine)
-    ids, clinician_of = build_clinic(engine)
+@contextmanager
+def serving(settings: ServiceSettings, engine: sa.Engine) -> Iterator[str]:
+    """The web app on a free local port in a thread, for as long as the block runs; its URL."""
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
@@ -148,9 +143,25 @@ def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
         if time.monotonic() > deadline:
             pytest.fail("the web server did not start within 30 s")
         time.sleep(0.05)
-    yield Clinic(f"http://127.0.0.1:{port}", engine, ids, clinician_of)
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinic]:
+    data = tmp_path_factory.mktemp("web-clinic")
+    # every test logs in from 127.0.0.1: the per-address login limit is the API tests' business
+    settings = ServiceSettings(
+        data_dir=data, totp_required_for=frozenset(), login_attempts_per_minute=1000
+    )
+    engine = make_engine(settings.url)
+    upgrade(engine)
+    ids, clinician_of = build_clinic(engine)
+    with serving(settings, engine) as url:
+        yield Clinic(url, engine, ids, clinician_of)
     engine.dispose()
 
 

@@ -5,15 +5,13 @@ without a second factor."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pyotp
 import pytest
-import uvicorn
-from tests.e2e.web.conftest import DESKTOP, PASSWORD, PHONE, SCREENSHOTS, _free_port
+from tests.e2e.web.conftest import DESKTOP, PASSWORD, PHONE, SCREENSHOTS, serving
 
 from spinecoach.services import accounts, clinic, patients
 from spinecoach.services.actors import SYSTEM, Role
@@ -21,7 +19,6 @@ from spinecoach.settings import ServiceSettings
 from spinecoach.store.engine import make_engine
 from spinecoach.store.migrate import upgrade
 from spinecoach.store.unit_of_work import UnitOfWork
-from spinecoach.web.app import create_web_app
 
 pytestmark = pytest.mark.slow
 
@@ -54,26 +51,8 @@ def totp_clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         display_name="patient-no-code",
         patient_id=record.id,
     )
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_web_app(settings, engine=engine),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the web server did not start within 30 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(settings, engine) as url:
+        yield url
     engine.dispose()
 
 
