@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -35,7 +34,7 @@ from spinecoach.documents import validation_message
 from spinecoach.errors import InputError, SpinecoachError
 from spinecoach.interop.archive import Archive, ExportedBy, Manifest, open_archive, write_archive
 from spinecoach.prescription.program import Program
-from spinecoach.services import audit
+from spinecoach.services import audit, raw_files
 from spinecoach.services.actors import SYSTEM, Actor, Role
 from spinecoach.services.clock import utcnow
 from spinecoach.services.errors import Conflict, Forbidden, NotFound
@@ -86,7 +85,6 @@ DOCUMENTS: dict[str, type[BaseModel]] = {
 MAX_REASON = 500
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SUFFIXES = {suffix for allowed in SUFFIXES.values() for suffix in allowed}
-_CHUNK = 1024 * 1024
 README = """\
 This archive holds everything spinecoach keeps about one patient.
 
@@ -437,23 +435,13 @@ def _place_recording(archive: Archive, name: str, dest: Path, sha256: str, spool
     """Copy a raw recording to its address in the store; False when it is there already."""
     if dest.exists():
         return False
-    spool.mkdir(parents=True, exist_ok=True)
-    partial = spool / f"{new_id()}.part"
-    digest = hashlib.sha256()
-    try:
-        with archive.open(name) as source, partial.open("wb") as target:
-            for chunk in iter(lambda: source.read(_CHUNK), b""):
-                digest.update(chunk)
-                target.write(chunk)
-            target.flush()
-            os.fsync(target.fileno())
-        if digest.hexdigest() != sha256:
+    with (
+        archive.open(name) as source,
+        raw_files.spooled(raw_files.chunks_of(source), spool) as file,
+    ):
+        if file.sha256 != sha256:
             raise InputError(f"{name}: its content is not the recording's sha256 {sha256}")
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(partial, dest)
-    finally:
-        partial.unlink(missing_ok=True)
-    return True
+        return raw_files.place(file, dest)
 
 
 def import_patient(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from typing import TYPE_CHECKING, Any, Literal
 
 import sqlalchemy as sa
@@ -22,7 +21,7 @@ from spinecoach.clinical import Assessment, Intake
 from spinecoach.errors import InputError
 from spinecoach.interop.fhir.importing import ImportedResponse
 from spinecoach.interop.record import PatientRecord, ProgramVersion, SensorSummary
-from spinecoach.services import audit
+from spinecoach.services import audit, raw_files
 from spinecoach.services.actors import SYSTEM, Actor, Role
 from spinecoach.services.clock import utcnow
 from spinecoach.services.errors import Conflict, NotFound
@@ -33,7 +32,6 @@ from spinecoach.settings import ServiceSettings
 from spinecoach.store import documents
 from spinecoach.store.accounts import users
 from spinecoach.store.records import RecordingRecord, VersionRecord
-from spinecoach.store.repositories import new_id
 from spinecoach.store.unit_of_work import UnitOfWork
 
 if TYPE_CHECKING:
@@ -281,20 +279,9 @@ def _store_raw(settings: ServiceSettings, patient_id: str, raw: bytes) -> str:
         )
     if not raw.strip():
         raise InputError("QuestionnaireResponse: the body is empty")
-    sha = hashlib.sha256(raw).hexdigest()
-    final = settings.data_dir / "imports" / patient_id / f"{sha}.json"
-    if not final.exists():
-        final.parent.mkdir(parents=True, exist_ok=True)
-        partial = final.with_name(f"{new_id()}.part")
-        try:
-            with partial.open("wb") as out:
-                out.write(raw)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(partial, final)
-        finally:
-            partial.unlink(missing_ok=True)
-    return sha
+    with raw_files.spooled([raw], settings.data_dir / "imports" / patient_id) as file:
+        raw_files.place(file, file.path.with_name(f"{file.sha256}.json"))
+        return file.sha256
 
 
 def import_response(

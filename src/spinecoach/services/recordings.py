@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from spinecoach.errors import InputError, SpinecoachError
 from spinecoach.outcomes import Measurement
 from spinecoach.outcomes.timeline import RangeOfMotion
-from spinecoach.services import audit
+from spinecoach.services import audit, raw_files
 from spinecoach.services.actors import SYSTEM, Actor, Role
 from spinecoach.services.alerts import refresh_alerts
 from spinecoach.services.clock import utcnow
@@ -62,7 +62,6 @@ __all__ = [
 
 RecordingKind = Literal["exercise", "day"]
 FileFormat = Literal["canonical", "xsens-dot"]
-CHUNK_BYTES = 1024 * 1024
 STILLNESS_SCALE_DEG = 5.0
 """Hold quality = 1 - (mean lumbar stillness RMS / 5 deg), clipped to 0-1: a spine held within
 0.3 deg scores 0.94, a 2 deg wobble 0.6 (below adaptation's default 0.7 needed to progress).
@@ -109,44 +108,23 @@ def store_raw(
     settings: ServiceSettings, source: BinaryIO | bytes, suffix: str, expected: str | None
 ) -> tuple[str, int]:
     """Write the upload (size-limited, fsynced) at its SHA-256 address; (hash, size)."""
-    spool = settings.recordings_dir / "incoming"
-    spool.mkdir(parents=True, exist_ok=True)
-    partial = spool / f"{new_id()}.part"
-    digest = hashlib.sha256()
-    size = 0
-    chunks: Iterable[bytes] = (
-        [source] if isinstance(source, bytes) else iter(lambda: source.read(CHUNK_BYTES), b"")
-    )
-    try:
-        with partial.open("wb") as out:
-            for chunk in chunks:
-                size += len(chunk)
-                if size > settings.upload_limit_bytes:
-                    raise InputError(
-                        f"file: the recording is larger than the limit of "
-                        f"{settings.upload_limit_bytes} bytes"
-                    )
-                digest.update(chunk)
-                out.write(chunk)
-            out.flush()
-            os.fsync(out.fileno())
-        if size == 0:
+    with raw_files.spooled(
+        raw_files.chunks_of(source),
+        settings.recordings_dir / "incoming",
+        limit=settings.upload_limit_bytes,
+        too_large=lambda limit: InputError(
+            f"file: the recording is larger than the limit of {limit} bytes"
+        ),
+    ) as file:
+        if file.size == 0:
             raise InputError("file: the recording is empty")
-        sha = digest.hexdigest()
-        if expected is not None and expected.lower() != sha:
+        if expected is not None and expected.lower() != file.sha256:
             raise InputError(
-                f"sha256: the upload's checksum is {sha}, not {expected}; the file was damaged "
-                "on the way, send it again"
+                f"sha256: the upload's checksum is {file.sha256}, not {expected}; the file was "
+                "damaged on the way, send it again"
             )
-        final = _address(settings, sha, suffix)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        if final.exists():
-            partial.unlink()
-        else:
-            os.replace(partial, final)
-        return sha, size
-    finally:
-        partial.unlink(missing_ok=True)
+        raw_files.place(file, _address(settings, file.sha256, suffix))
+        return file.sha256, file.size
 
 
 def upload_recording(
@@ -368,7 +346,7 @@ def analyze_with_detail(
 def _sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(CHUNK_BYTES), b""):
+        for chunk in raw_files.chunks_of(f):
             digest.update(chunk)
     return digest.hexdigest()
 
