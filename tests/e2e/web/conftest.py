@@ -63,7 +63,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _user(engine: Any, username: str, roles: list[Role], patient_id: str | None = None) -> Actor:
+def user(engine: Any, username: str, roles: list[Role], patient_id: str | None = None) -> Actor:
+    """An account with the shared test password; its actor."""
     account = accounts.create_user(
         UnitOfWork(engine),
         SYSTEM,
@@ -76,18 +77,23 @@ def _user(engine: Any, username: str, roles: list[Role], patient_id: str | None 
     return account.actor()
 
 
-def _patient_on_program(engine: Any, clinician: Actor, name: str, seed: int) -> tuple[str, Any]:
+def patient_on_program(
+    engine: Any, clinician: Actor, name: str, seed: int, now: dt.datetime | None = None
+) -> tuple[str, Any]:
+    """A patient registered by ``clinician`` with a random intake (no red flag) and its first
+    program approved (at ``now``); the patient's id and the program."""
     record = patients.register_patient(UnitOfWork(engine), clinician, {"display_name": name})
     document = random_intake(np.random.default_rng(seed), red_flag_rate=0.0, skip_rate=0.0)
-    outcome = intake.submit_intake(UnitOfWork(engine), clinician, record.id, document)
+    outcome = intake.submit_intake(UnitOfWork(engine), clinician, record.id, document, now=now)
     assert outcome.version is not None
     version = outcome.version
     if version.status == "proposed":
-        version = programs.approve_version(UnitOfWork(engine), clinician, version.id)
+        version = programs.approve_version(UnitOfWork(engine), clinician, version.id, now=now)
     return record.id, programs.program_of(version)
 
 
-def _session(program: Any, day: dt.date, before: int, after: int) -> dict[str, Any]:
+def session_document(program: Any, day: dt.date, before: int = 2, after: int = 2) -> dict[str, Any]:
+    """A session log of ``program`` on ``day``: every exercise done, pain before and after."""
     return {
         "date": day.isoformat(),
         "pain_before": before,
@@ -100,8 +106,8 @@ def _session(program: Any, day: dt.date, before: int, after: int) -> dict[str, A
 
 def build_clinic(engine: Any) -> tuple[dict[str, str], dict[str, Actor]]:
     """The story's clinic (see the module docstring); patient ids by role, and the accounts."""
-    first = _user(engine, "clinician-a", [Role.CLINICIAN])
-    second = _user(engine, "clinician-b", [Role.CLINICIAN])
+    first = user(engine, "clinician-a", [Role.CLINICIAN])
+    second = user(engine, "clinician-b", [Role.CLINICIAN])
     today = dt.date.today()
     ids: dict[str, str] = {}
     clinician_of: dict[str, Actor] = {}
@@ -111,15 +117,19 @@ def build_clinic(engine: Any) -> tuple[dict[str, str], dict[str, Actor]]:
         ("checkin", second, 3),
         ("form", second, 4),
     ):
-        pid, program = _patient_on_program(engine, clinician, f"{role.title()} Patient", seed)
+        pid, program = patient_on_program(engine, clinician, f"{role.title()} Patient", seed)
         ids[role] = pid
         clinician_of[role] = clinician
-        _user(engine, f"patient-{role}", [Role.PATIENT], patient_id=pid)
+        user(engine, f"patient-{role}", [Role.PATIENT], patient_id=pid)
         if role == "flare":
-            sessions.log_session(UnitOfWork(engine), clinician, pid, _session(program, today, 3, 8))
+            sessions.log_session(
+                UnitOfWork(engine), clinician, pid, session_document(program, today, 3, 8)
+            )
             programs.propose_next_version(UnitOfWork(engine), clinician, pid)
         if role == "checkin":
-            sessions.log_session(UnitOfWork(engine), clinician, pid, _session(program, today, 2, 2))
+            sessions.log_session(
+                UnitOfWork(engine), clinician, pid, session_document(program, today, 2, 2)
+            )
     return ids, clinician_of
 
 

@@ -14,14 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pytest
+from tests.e2e.web.conftest import patient_on_program, session_document, user
 
 from spinecoach.sensors.files import write_recording
-from spinecoach.services import accounts, intake, patients, programs, recordings, sessions
-from spinecoach.services.actors import SYSTEM, Role
+from spinecoach.services import recordings, sessions
+from spinecoach.services.actors import Role
 from spinecoach.settings import ServiceSettings
-from spinecoach.simulate import random_intake
 from spinecoach.simulate.recording import simulate_recording
 from spinecoach.store.unit_of_work import UnitOfWork
 from spinecoach.web import views
@@ -30,7 +29,6 @@ pytestmark = pytest.mark.slow
 
 CLINICIAN = "clinician-charts"
 PATIENT = "patient-charts"
-PASSWORD = "a long demo passphrase 42"
 
 
 @dataclass
@@ -40,54 +38,22 @@ class Charted:
     """recording ids by scenario: day, forward-bends, bird-dog"""
 
 
-def _session(program: Any, day: dt.date) -> dict[str, Any]:
-    return {
-        "date": day.isoformat(),
-        "pain_before": 2,
-        "pain_after": 2,
-        "exercises": [
-            {"id": e.id, "sets": e.dose.sets, "completed": True} for e in program.exercises
-        ],
-    }
-
-
 @pytest.fixture(scope="module")
 def charted(clinic: Any, tmp_path_factory: pytest.TempPathFactory) -> Charted:
     engine = clinic.engine
     folder = tmp_path_factory.mktemp("chart-recordings")
     settings = ServiceSettings(data_dir=folder / "data")
-    clinician = accounts.create_user(
-        UnitOfWork(engine),
-        SYSTEM,
-        username=CLINICIAN,
-        password=PASSWORD,
-        roles=[Role.CLINICIAN],
-        display_name=CLINICIAN,
-    ).actor()
-    record = patients.register_patient(
-        UnitOfWork(engine), clinician, {"display_name": "Chart Patient"}
-    )
-    accounts.create_user(
-        UnitOfWork(engine),
-        SYSTEM,
-        username=PATIENT,
-        password=PASSWORD,
-        roles=[Role.PATIENT],
-        patient_id=record.id,
-    )
-    document = random_intake(np.random.default_rng(1), red_flag_rate=0.0, skip_rate=0.0)
+    clinician = user(engine, CLINICIAN, [Role.CLINICIAN])
     start = dt.datetime.now(dt.UTC) - dt.timedelta(days=20)
-    version = intake.submit_intake(
-        UnitOfWork(engine), clinician, record.id, document, now=start
-    ).version
-    assert version is not None
-    if version.status == "proposed":
-        version = programs.approve_version(UnitOfWork(engine), clinician, version.id, now=start)
-    program = programs.program_of(version)
+    patient_id, program = patient_on_program(engine, clinician, "Chart Patient", 1, now=start)
+    user(engine, PATIENT, [Role.PATIENT], patient_id=patient_id)
     today = dt.date.today()
     logged = [
         sessions.log_session(
-            UnitOfWork(engine), clinician, record.id, _session(program, today - dt.timedelta(d))
+            UnitOfWork(engine),
+            clinician,
+            patient_id,
+            session_document(program, today - dt.timedelta(d)),
         )
         for d in (15, 13, 8, 6, 4, 1)
     ]
@@ -100,7 +66,7 @@ def charted(clinic: Any, tmp_path_factory: pytest.TempPathFactory) -> Charted:
             UnitOfWork(engine),
             clinician,
             settings,
-            record.id,
+            patient_id,
             path.read_bytes(),
             filename=path.name,
             kind=kind,  # type: ignore[arg-type]
@@ -110,7 +76,7 @@ def charted(clinic: Any, tmp_path_factory: pytest.TempPathFactory) -> Charted:
         done = recordings.process_recording(UnitOfWork(engine), settings, stored.id)
         assert done.status == "processed", done.failure_reason
         found[scenario] = stored.id
-    return Charted(record.id, found)
+    return Charted(patient_id, found)
 
 
 def _svgs(page: Any, scope: str) -> dict[str, str]:

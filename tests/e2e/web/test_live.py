@@ -24,7 +24,7 @@ from spinecoach.services.actors import SYSTEM, Role
 from spinecoach.simulate.recording import simulate_recording
 from spinecoach.store.unit_of_work import UnitOfWork
 
-from .conftest import PHONE, Clinic, _patient_on_program, _user
+from .conftest import PHONE, Clinic, patient_on_program, user
 
 pytestmark = pytest.mark.slow
 
@@ -82,8 +82,8 @@ class LivePatient:
 @pytest.fixture(scope="module")
 def live_patient(clinic: Clinic) -> LivePatient:
     """A patient whose program has a flexion set to follow (pelvic tilt), with a paired phone."""
-    clinician = _user(clinic.engine, "clinician-live", [Role.CLINICIAN])
-    pid, program = _patient_on_program(clinic.engine, clinician, "Live Patient", 9)
+    clinician = user(clinic.engine, "clinician-live", [Role.CLINICIAN])
+    pid, program = patient_on_program(clinic.engine, clinician, "Live Patient", 9)
     assert "pelvic_tilt" in [e.id for e in program.exercises]
     account = accounts.create_user(
         UnitOfWork(clinic.engine), SYSTEM, username="patient-live", password="a long demo "

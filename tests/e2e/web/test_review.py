@@ -11,18 +11,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pytest
+from tests.e2e.web.conftest import patient_on_program, session_document, user
 
-from spinecoach.services import accounts, intake, patients, programs, sessions
-from spinecoach.services.actors import SYSTEM, Actor, Role
-from spinecoach.simulate import random_intake
+from spinecoach.services import programs, sessions
+from spinecoach.services.actors import Actor, Role
 from spinecoach.store.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.slow
 
 CLINICIAN = "clinician-review"
-PASSWORD = "a long demo passphrase 42"
 
 
 @dataclass
@@ -34,49 +32,18 @@ class Story:
     """a patient whose next version (pain 3 -> 8) awaits approval"""
 
 
-def _on_program(engine: Any, clinician: Actor, name: str, seed: int) -> tuple[str, Any]:
-    record = patients.register_patient(UnitOfWork(engine), clinician, {"display_name": name})
-    document = random_intake(np.random.default_rng(seed), red_flag_rate=0.0, skip_rate=0.0)
-    version = intake.submit_intake(UnitOfWork(engine), clinician, record.id, document).version
-    assert version is not None
-    if version.status == "proposed":
-        version = programs.approve_version(UnitOfWork(engine), clinician, version.id)
-    return record.id, programs.program_of(version)
-
-
-def _log(engine: Any, clinician: Actor, pid: str, program: Any, pain: tuple[int, int]) -> None:
-    day = dt.date.today()
-    sessions.log_session(
-        UnitOfWork(engine),
-        clinician,
-        pid,
-        {
-            "date": day.isoformat(),
-            "pain_before": pain[0],
-            "pain_after": pain[1],
-            "exercises": [
-                {"id": e.id, "sets": e.dose.sets, "completed": True} for e in program.exercises
-            ],
-        },
-    )
-
-
 @pytest.fixture(scope="module")
 def story(clinic: Any) -> Story:
     engine = clinic.engine
-    clinician = accounts.create_user(
-        UnitOfWork(engine),
-        SYSTEM,
-        username=CLINICIAN,
-        password=PASSWORD,
-        roles=[Role.CLINICIAN],
-        display_name=CLINICIAN,
-    ).actor()
-    steady, program = _on_program(engine, clinician, "Steady Reviewpatient", 11)
-    _log(engine, clinician, steady, program, (2, 2))
+    clinician = user(engine, CLINICIAN, [Role.CLINICIAN])
+    today = dt.date.today()
+    steady, program = patient_on_program(engine, clinician, "Steady Reviewpatient", 11)
+    sessions.log_session(UnitOfWork(engine), clinician, steady, session_document(program, today))
     programs.propose_next_version(UnitOfWork(engine), clinician, steady)
-    flared, program = _on_program(engine, clinician, "Flared Reviewpatient", 2)
-    _log(engine, clinician, flared, program, (3, 8))
+    flared, program = patient_on_program(engine, clinician, "Flared Reviewpatient", 2)
+    sessions.log_session(
+        UnitOfWork(engine), clinician, flared, session_document(program, today, 3, 8)
+    )
     programs.propose_next_version(UnitOfWork(engine), clinician, flared)
     return Story(clinician, steady, flared)
 
