@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xxhash
 
-from spinecoach.batch.recordings import checksum, find_recordings
+from spinecoach.batch.recordings import HASH_CHUNK_BYTES, checksum, find_recordings
 from spinecoach.errors import InputError
 
 CANONICAL = "t,lumbar_acc_x,lumbar_acc_y,lumbar_acc_z,lumbar_gyr_x,lumbar_gyr_y,lumbar_gyr_z\n"
@@ -78,3 +79,13 @@ def test_the_checksum_follows_the_content_not_the_name(tmp_path: Path) -> None:
     assert checksum(a) == checksum(b)
     assert checksum(a) != checksum(c)
     assert checksum(a) == xxhash.xxh3_128(a.read_bytes()).hexdigest()
+
+
+def test_the_checksum_of_files_larger_than_a_chunk_is_of_all_their_bytes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    first, second = tmp_path / "lumbar.csv", tmp_path / "sacrum.csv"
+    first.write_bytes(rng.bytes(2 * HASH_CHUNK_BYTES + 12_345))  # the last chunk is short
+    second.write_bytes(rng.bytes(HASH_CHUNK_BYTES))
+    both = first.read_bytes() + second.read_bytes()
+    assert checksum(first, second) == xxhash.xxh3_128(both).hexdigest()  # earlier runs' keys
+    assert checksum(first) == xxhash.xxh3_128(first.read_bytes()).hexdigest()
