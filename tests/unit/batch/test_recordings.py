@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -89,3 +90,14 @@ def test_the_checksum_of_files_larger_than_a_chunk_is_of_all_their_bytes(tmp_pat
     both = first.read_bytes() + second.read_bytes()
     assert checksum(first, second) == xxhash.xxh3_128(both).hexdigest()  # earlier runs' keys
     assert checksum(first) == xxhash.xxh3_128(first.read_bytes()).hexdigest()
+
+
+def test_threads_hashing_at_once_each_get_their_files_digest(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    files = []
+    for i in range(8):
+        files.append(tmp_path / f"r{i}.parquet")
+        files[-1].write_bytes(rng.bytes(HASH_CHUNK_BYTES + 1000 * i))
+    expected = [xxhash.xxh3_128(f.read_bytes()).hexdigest() for f in files]
+    with ThreadPoolExecutor(4) as threads:  # as a Dask worker with several threads
+        assert list(threads.map(checksum, files * 4)) == expected * 4
