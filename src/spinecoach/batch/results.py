@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from spinecoach.batch.features import (
+    DAY_INPUTS,
     FAILURE_SCHEMA,
     FEATURE_SCHEMA,
     RESULT_SCHEMA,
@@ -355,7 +356,7 @@ def write_outputs(
 
 def _write_days(tables: OutputTables) -> None:
     """The per-day table, from the features just written."""
-    features = pq.read_table(tables.features).to_pandas()
+    features = pq.read_table(tables.features, columns=DAY_INPUTS).to_pandas()
     days = daily_features(features)
     with atomic_output(tables.days, "--out (days)") as partial:
         pq.write_table(pa.Table.from_pandas(days, preserve_index=False), partial)
