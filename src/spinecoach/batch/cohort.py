@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -317,7 +318,9 @@ def _checksum_or_blank(*paths: str) -> str:
 
 def estimated_rows(found: FoundRecording) -> int:
     """The samples (time rows) of a recording judged from its file's size and format."""
-    kind = "xsens-dot" if found.file_format == "xsens-dot" else Path(found.path).suffix.lower()
+    kind = (
+        "xsens-dot" if found.file_format == "xsens-dot" else os.path.splitext(found.path)[1].lower()
+    )
     return max(1, found.size_bytes // BYTES_PER_ROW.get(kind, BYTES_PER_ROW[".csv"]))
 
 

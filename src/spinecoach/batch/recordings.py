@@ -75,18 +75,36 @@ def find_recordings(folder: Path, exclude: Iterable[Path] = ()) -> list[FoundRec
         raise InputError(f"{folder}: not a folder")
     root = folder.resolve()
     placements = read_placements(root / PLACEMENTS)
-    skip = {p.resolve() for p in exclude} | {root / PLACEMENTS}
+    skip = {str(p.resolve()) for p in exclude} | {str(root / PLACEMENTS)}
     found: list[FoundRecording] = []
-    for here, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and Path(here, d) not in skip)
-        for name in sorted(files):
-            path = Path(here, name)
-            if name.startswith(".") or path.suffix.lower() not in SUFFIXES or path in skip:
-                continue
-            found.append(_describe(root, path))
+    _walk(str(root), (), skip, found)
     found = _pair_exports(found, placements)
     found.sort(key=lambda f: (-f.size_bytes, f.recording))
     return found
+
+
+def _walk(here: str, parts: tuple[str, ...], skip: set[str], found: list[FoundRecording]) -> None:
+    """The recordings in ``here`` (``parts`` below the cohort folder) and its sub-folders, as
+    :func:`os.walk` finds them (unreadable folders and links to folders are not entered), in
+    plain strings: one ``stat`` a file and no path objects, so a large cohort starts sooner."""
+    try:
+        with os.scandir(here) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if name.startswith(".") or entry.path in skip:
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            continue
+        if is_dir:
+            if not entry.is_symlink():
+                _walk(entry.path, (*parts, name), skip, found)
+        elif os.path.splitext(name)[1].lower() in SUFFIXES:
+            found.append(_describe(entry, (*parts, name)))
 
 
 def read_placements(path: Path) -> dict[str, str]:
@@ -138,25 +156,22 @@ def _pair_exports(found: list[FoundRecording], placements: dict[str, str]) -> li
     return list({f.recording: f for f in kept}.values())
 
 
-def _describe(root: Path, path: Path) -> FoundRecording:
-    relative = path.relative_to(root)
-    parts = relative.parts
-    patient = parts[0] if len(parts) > 1 else relative.stem.split("_")[0]
-    stat = path.stat()
+def _describe(entry: os.DirEntry[str], parts: tuple[str, ...]) -> FoundRecording:
+    stat = entry.stat()
     return FoundRecording(
-        path=str(path),
-        recording=relative.as_posix(),
-        patient=patient,
-        day=_day(relative),
-        file_format=_sniff(path),
+        path=entry.path,
+        recording="/".join(parts),
+        patient=parts[0] if len(parts) > 1 else os.path.splitext(parts[0])[0].split("_")[0],
+        day=_day(parts),
+        file_format=_sniff(entry.path),
         size_bytes=stat.st_size,
         modified_ns=stat.st_mtime_ns,
     )
 
 
-def _day(relative: Path) -> str | None:
+def _day(parts: tuple[str, ...]) -> str | None:
     """The first valid date in the file name, then in the folders from the deepest up."""
-    for part in [relative.name, *reversed(relative.parts[:-1])]:
+    for part in reversed(parts):
         for match in _DATE.finditer(part):
             try:
                 return dt.date(*(int(g) for g in match.groups())).isoformat()
@@ -165,12 +180,12 @@ def _day(relative: Path) -> str | None:
     return None
 
 
-def _sniff(path: Path) -> FileFormat:
+def _sniff(path: str) -> FileFormat:
     """``xsens-dot`` for an Xsens DOT export (its ``PacketCounter`` header), else canonical."""
-    if path.suffix.lower() != ".csv":
+    if os.path.splitext(path)[1].lower() != ".csv":
         return "canonical"
     try:
-        with path.open("rb") as fh:
+        with open(path, "rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError:
         return "canonical"  # the reader will say what is wrong with it

@@ -101,3 +101,19 @@ def test_threads_hashing_at_once_each_get_their_files_digest(tmp_path: Path) -> 
     expected = [xxhash.xxh3_128(f.read_bytes()).hexdigest() for f in files]
     with ThreadPoolExecutor(4) as threads:  # as a Dask worker with several threads
         assert list(threads.map(checksum, files * 4)) == expected * 4
+
+
+def test_links_to_folders_hidden_names_and_excluded_paths_are_not_entered(tmp_path: Path) -> None:
+    elsewhere = _write(tmp_path / "elsewhere" / "x.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    cohort = tmp_path / "cohort"
+    _write(cohort / "P1" / "a.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    _write(cohort / "P1" / ".hidden" / "b.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    _write(cohort / "P1" / ".c.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    _write(cohort / "P1" / "out" / "d.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    (cohort / "P2").mkdir()
+    (cohort / "P2" / "folder").symlink_to(elsewhere.parent, target_is_directory=True)
+    (cohort / "P2" / "file.csv").symlink_to(elsewhere)
+    found = find_recordings(cohort, exclude=[cohort / "P1" / "out"])
+    assert [(f.recording, f.patient) for f in found] == [("P1/a.csv", "P1"), ("P2/file.csv", "P2")]
+    assert found[1].path == str(cohort / "P2" / "file.csv")  # by the name it is found under
+    assert found[1].size_bytes == elsewhere.stat().st_size
