@@ -3,9 +3,10 @@
 The driver (this process) finds the recordings, skips those already done with the same
 content and analysis version, and submits the rest in tasks of several small recordings
 (or one large one) to a :class:`concurrent.futures.Executor`; a bounded number of tasks is in
-flight, and each finished task is written to the run's journal at once, so memory does not
-grow with the cohort. A recording that cannot be analysed becomes a failure row with its
-reason; it never stops the run. See :mod:`spinecoach.batch.results` for resuming.
+flight, and each finished task is written to the run's journal and into the output tables at
+once, so memory does not grow with the cohort and the end of a run only closes the tables. A
+recording that cannot be analysed becomes a failure row with its reason; it never stops the
+run. See :mod:`spinecoach.batch.results` for resuming.
 
 Checksums are taken where they cost least: a new recording is checksummed by the worker that
 analyses it (a driver reading every file would limit a large cluster); the driver reads a file
@@ -19,6 +20,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -29,7 +31,14 @@ from typing import Any
 from spinecoach import __version__
 from spinecoach.batch.features import FEATURES_LAYOUT, feature_row
 from spinecoach.batch.recordings import FoundRecording, checksum, find_recordings
-from spinecoach.batch.results import Journal, OutputLock, OutputTables, done_keys, write_outputs
+from spinecoach.batch.results import (
+    Journal,
+    OutputLock,
+    OutputTables,
+    OutputWriter,
+    done_keys,
+    result_table,
+)
 from spinecoach.errors import SpinecoachError
 from spinecoach.sensors.file_analysis import analyze_file
 from spinecoach.sensors.files import FileFormat, read_recording
@@ -256,21 +265,34 @@ def _run(
             tally["done"] += 1
             report(tally["done"], len(found), tally["samples"])
 
-    def finished(rows: list[dict[str, Any]]) -> None:
-        journal.write(rows)
-        current.update((r["recording"], (r["checksum"], r["analysis_version"])) for r in rows)
-        tally["done"] += len(rows)
-        tally["failed"] += sum(r["status"] != "ok" for r in rows)
-        tally["samples"] += sum(r.get("samples") or 0 for r in rows)
-        for key in (ANALYSIS_S, ANALYSIS_CPU_S):
-            spent[key] += sum(r.get(key, 0.0) for r in rows)
-        report(tally["done"], len(found), tally["samples"])
-
     report(0, len(found), 0)
     slots = max(1, slots)
-    tasks = _tasks(list(pending()), slots, per_task or TASK_MAX_RECORDINGS)
-    _drain(executor, tasks, settings, slots * TASKS_PER_SLOT, finished)
-    features_rows, failures_rows = write_outputs(tables, previous + journal.parts(), current)
+    jobs = list(pending())
+    earlier, skipped = previous + journal.parts(), dict(current)
+    with OutputWriter(tables) as output:
+
+        def finished(rows: list[dict[str, Any]]) -> None:
+            table = result_table(rows)
+            journal.write(table)  # first: a killed run keeps it
+            output.add(table)
+            current.update((r["recording"], (r["checksum"], r["analysis_version"])) for r in rows)
+            tally["done"] += len(rows)
+            tally["failed"] += sum(r["status"] != "ok" for r in rows)
+            tally["samples"] += sum(r.get("samples") or 0 for r in rows)
+            for key in (ANALYSIS_S, ANALYSIS_CPU_S):
+                spent[key] += sum(r.get(key, 0.0) for r in rows)
+            report(tally["done"], len(found), tally["samples"])
+
+        tasks = _tasks(jobs, slots, per_task or TASK_MAX_RECORDINGS)
+        _drain(
+            executor,
+            tasks,
+            settings,
+            slots * TASKS_PER_SLOT,
+            finished,
+            meanwhile=lambda: output.carry(earlier, skipped),  # while the workers start
+        )
+    features_rows, failures_rows = output.written
     journal.clear()
     return CohortSummary(
         found=len(found),
@@ -296,7 +318,9 @@ def _checksum_or_blank(*paths: str) -> str:
 
 def estimated_rows(found: FoundRecording) -> int:
     """The samples (time rows) of a recording judged from its file's size and format."""
-    kind = "xsens-dot" if found.file_format == "xsens-dot" else Path(found.path).suffix.lower()
+    kind = (
+        "xsens-dot" if found.file_format == "xsens-dot" else os.path.splitext(found.path)[1].lower()
+    )
     return max(1, found.size_bytes // BYTES_PER_ROW.get(kind, BYTES_PER_ROW[".csv"]))
 
 
@@ -330,8 +354,13 @@ def _drain(
     settings: SensorSettings,
     in_flight: int,
     finished: Callable[[list[dict[str, Any]]], None],
+    *,
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> None:
-    """Keep ``in_flight`` tasks submitted; hand each result to ``finished`` as it completes."""
+    """Keep ``in_flight`` tasks submitted; hand each result to ``finished`` as it completes.
+
+    ``meanwhile`` runs once, after the first tasks are submitted and before any result.
+    """
     running: dict[Future[list[dict[str, Any]]], list[Job]] = {}
     exhausted = False
     while running or not exhausted:
@@ -341,6 +370,8 @@ def _drain(
                 exhausted = True
                 break
             running[executor.submit(analyze_jobs, task, settings)] = task
+        meanwhile, first = (lambda: None), meanwhile
+        first()
         if not running:
             break
         completed, _ = wait(running, return_when=FIRST_COMPLETED)

@@ -16,10 +16,12 @@ from spinecoach.sensors.monitor import Analysis
 from spinecoach.sensors.posture import ZONES
 
 __all__ = [
+    "DAY_INPUTS",
     "FAILURE_SCHEMA",
     "FEATURES_LAYOUT",
     "FEATURE_SCHEMA",
     "IDENTITY",
+    "MEANS",
     "RESULT_SCHEMA",
     "daily_features",
     "feature_row",
@@ -160,40 +162,48 @@ _LARGEST = [f"rom_{name}_deg" for name in _ROM]
 _GRADES = {"good": 0, "fair": 1, "poor": 2}
 
 
+MEANS = {
+    "stillness_rms_deg": "hold_time_s",
+    "sway_rms_ap_deg": "quiet_stance_s",
+    "sway_rms_ml_deg": "quiet_stance_s",
+}
+"""Columns averaged over a day, each weighted by the time it was measured over."""
+DAY_INPUTS = ["patient", "day", "calibration_grade", "warnings", *_SUMMED, *_LARGEST, *MEANS]
+"""The feature columns the days table is made from (the others need not be read)."""
+
+
 def daily_features(features: pd.DataFrame) -> pd.DataFrame:
     """One row per patient and day: times and counts summed, ROM the largest of the day,
     stillness and sway the time-weighted mean, the calibration the worst of the day.
 
-    Recordings without a day in their name form one row per patient with an empty day.
+    Recordings without a day in their name form one row per patient with an empty day. One
+    grouping for the sums (the weighted means' too) and one for the largest values.
     """
     keys = ["patient", "day"]
     if features.empty:
         return pd.DataFrame(columns=[*keys, "recordings", *_SUMMED, *_LARGEST])
-    frame = features.copy()
-    frame["_grade"] = frame["calibration_grade"].map(_GRADES)
-    groups = frame.groupby(keys, dropna=False, sort=True)
-    out = groups.size().rename("recordings").to_frame()
-    out = out.join(groups[_SUMMED].sum()).join(groups[_LARGEST].max())
-    out["stillness_rms_deg"] = _weighted(frame, "stillness_rms_deg", "hold_time_s")
-    for column in ("sway_rms_ap_deg", "sway_rms_ml_deg"):
-        out[column] = _weighted(frame, column, "quiet_stance_s")
-    names = {v: k for k, v in _GRADES.items()}
-    out["calibration_worst"] = groups["_grade"].max().map(names)
-    out["warning_count"] = groups["warnings"].agg(lambda ws: sum(len(w) for w in ws))
-    return out.reset_index()
-
-
-def _weighted(frame: pd.DataFrame, value: str, weight: str) -> pd.Series:
-    """Mean of ``value`` over each day weighted by ``weight`` (NaN where there is no weight)."""
-    valid = frame[value].notna() & (frame[weight] > 0)
-    w = frame[weight].where(valid, 0.0)
-    parts = pd.DataFrame(
-        {
-            "patient": frame["patient"],
-            "day": frame["day"],
-            "vw": frame[value].where(valid, 0.0) * w,
-            "w": w,
-        }
+    summed = features[[*keys, *_SUMMED]].copy()
+    for value, weight in MEANS.items():
+        valid = features[value].notna() & (features[weight] > 0)
+        w = features[weight].where(valid, 0.0)
+        summed[f"_{value}_vw"] = features[value].where(valid, 0.0) * w
+        summed[f"_{value}_w"] = w
+    summed["_warnings"] = features["warnings"].map(len)
+    groups = summed.groupby(keys, dropna=False, sort=True)
+    sums = groups.sum()
+    grades = features["calibration_grade"].map(_GRADES)
+    most = (
+        features[[*keys, *_LARGEST]]
+        .assign(_grade=grades)
+        .groupby(keys, dropna=False, sort=True)
+        .max()
     )
-    sums = parts.groupby(["patient", "day"], dropna=False, sort=True)[["vw", "w"]].sum()
-    return (sums["vw"] / sums["w"].where(sums["w"] > 0)).rename(value)
+    out = groups.size().rename("recordings").to_frame()
+    out = out.join(sums[_SUMMED]).join(most[_LARGEST])
+    for value in MEANS:  # NaN where there is no weight: no holds that day is not zero
+        w = sums[f"_{value}_w"]
+        out[value] = sums[f"_{value}_vw"] / w.where(w > 0)
+    names = {v: k for k, v in _GRADES.items()}
+    out["calibration_worst"] = most["_grade"].map(names)
+    out["warning_count"] = sums["_warnings"]
+    return out.reset_index()

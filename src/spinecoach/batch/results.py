@@ -3,24 +3,28 @@
 Every finished job is written at once to its own small Parquet file (a *part*) in a hidden
 folder beside the output (``.FEATURES.parquet.parts/``), under a temporary name renamed into
 place when complete: a run killed at any moment leaves only whole parts, and nothing of it is
-held in memory. At the end the parts, and the rows of the previous output that are still
-current, are streamed into the output tables a bounded number of rows at a time, each table
-written all-or-nothing; then the parts are removed. A re-run reads the keys (recording,
-content checksum, analysis version) of the previous output and of any parts left by a killed
-run, and skips what they already hold.
+held in memory. The same rows go at once, a bounded number at a time, into the output tables
+(temporary files beside them), after the rows of the previous output and of a killed run's
+parts that are still current; at the end of the run the tables are closed and renamed into
+place, each all-or-nothing (nothing is read back), and the parts are removed. A re-run reads
+the keys (recording, content checksum, analysis version) of the previous output and of any
+parts left by a killed run, and skips what they already hold.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import threading
 from collections.abc import Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from itertools import count
 from pathlib import Path
+from types import TracebackType
 from typing import Any, ClassVar
 
 import pandas as pd
@@ -29,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from spinecoach.batch.features import (
+    DAY_INPUTS,
     FAILURE_SCHEMA,
     FEATURE_SCHEMA,
     RESULT_SCHEMA,
@@ -45,7 +50,9 @@ __all__ = [
     "OutputBusyError",
     "OutputLock",
     "OutputTables",
+    "OutputWriter",
     "done_keys",
+    "result_table",
     "write_outputs",
 ]
 
@@ -138,14 +145,14 @@ class Journal:
         self.folder = out.with_name(f".{out.name}.parts")
         self._serial = count()
 
-    def write(self, rows: list[dict[str, Any]]) -> None:
+    def write(self, rows: pa.Table | list[dict[str, Any]]) -> None:
         """Write one finished job's result rows as a part, all-or-nothing."""
-        if not rows:
+        table = rows if isinstance(rows, pa.Table) else result_table(rows)
+        if table.num_rows == 0:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{os.getpid()}-{next(self._serial):07d}.parquet"
         stamp = f"{pd.Timestamp.now('UTC').value:020d}"  # parts sort in the order written
-        table = pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)
         with atomic_output(self.folder / f"{stamp}-{name}", "--out") as partial:
             pq.write_table(table, partial)
 
@@ -157,6 +164,11 @@ class Journal:
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def result_table(rows: list[dict[str, Any]]) -> pa.Table:
+    """A task's result rows as a table of :data:`RESULT_SCHEMA` (other keys left out)."""
+    return pa.Table.from_pylist(rows, schema=RESULT_SCHEMA)
 
 
 @dataclass
@@ -233,62 +245,118 @@ class _Writer:
         self._writer.close()
 
 
+class OutputWriter:
+    """The features and failures tables, written while a run goes on; in place at the end.
+
+    Rows are added as results arrive (and from earlier runs' sources, :meth:`carry`), a row
+    group at a time, into temporary files beside the outputs, so the end of a run only closes
+    them: nothing is read back. Leaving the ``with`` block without an error renames both into
+    place and writes the days table; with an error, the earlier outputs stay as they were.
+    """
+
+    def __init__(self, tables: OutputTables) -> None:
+        self.tables = tables
+        self._stack = ExitStack()
+        self._features: _Writer | None = None
+        self._failures: _Writer | None = None
+
+    def __enter__(self) -> OutputWriter:
+        self._remove_stale()
+        with ExitStack() as stack:
+            features = stack.enter_context(atomic_output(self.tables.features, "--out"))
+            failures = stack.enter_context(atomic_output(self.tables.failures, "--out (failures)"))
+            self._features = _Writer(features, FEATURE_SCHEMA)
+            stack.callback(self._features.close)
+            self._failures = _Writer(failures, FAILURE_SCHEMA)
+            stack.callback(self._failures.close)
+            self._stack = stack.pop_all()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        # closes the writers, then renames the files into place (or, on an error, removes them)
+        self._stack.__exit__(kind, error, trace)
+        if kind is None:
+            _write_days(self.tables)
+
+    def _remove_stale(self) -> None:
+        """Remove the temporary tables a killed run left (the caller holds the output's lock,
+        so no other run is writing them)."""
+        for table in (self.tables.features, self.tables.failures, self.tables.days):
+            stale = re.compile(rf"^\.{re.escape(table.stem)}\.\d+\.partial\.parquet$")
+            for path in table.parent.glob(f".{table.stem}.*.partial.parquet"):
+                if stale.match(path.name):
+                    path.unlink(missing_ok=True)
+
+    @property
+    def written(self) -> tuple[int, int]:
+        """Feature rows and failure rows written so far."""
+        return (
+            self._features.written if self._features else 0,
+            self._failures.written if self._failures else 0,
+        )
+
+    def add(self, table: pa.Table) -> None:
+        """Result rows (:data:`RESULT_SCHEMA`): the fine ones to features, the others to
+        failures."""
+        if self._features is None or self._failures is None:
+            raise RuntimeError("OutputWriter: use it in a with block")
+        if "status" not in table.column_names:  # a previous output: only features
+            self._features.add(table)
+            return
+        ok = pc.equal(table.column("status"), "ok")
+        self._features.add(table.filter(ok))
+        self._failures.add(table.filter(pc.invert(ok)))
+
+    def carry(self, sources: list[Path], current: Mapping[str, tuple[str, str]]) -> None:
+        """Stream the current rows of ``sources`` (oldest first) into the tables.
+
+        ``current``: recording -> (checksum, analysis version) of the recordings to carry; a
+        row counts only when its key matches, and of several rows for one recording the last
+        source wins (a failure retried successfully, a recording changed since).
+        """
+        winner: dict[str, int] = {}
+        for index, source in enumerate(sources):
+            for batch in _batches(source, _KEY_COLUMNS):
+                columns = batch.to_pydict()
+                for rec, digest, version in zip(
+                    columns["recording"],
+                    columns["checksum"],
+                    columns["analysis_version"],
+                    strict=True,
+                ):
+                    if current.get(rec) == (digest, version):
+                        winner[rec] = index
+        if not winner:
+            return
+        for index, source in enumerate(sources):
+            if index not in winner.values():
+                continue
+            for batch in _batches(source, RESULT_SCHEMA.names):
+                table = pa.Table.from_batches([batch])
+                recordings = table.column("recording").to_pylist()
+                self.add(table.filter(pa.array([winner.get(r) == index for r in recordings])))
+
+
 def write_outputs(
     tables: OutputTables,
     sources: list[Path],
     current: Mapping[str, tuple[str, str]],
 ) -> tuple[int, int]:
-    """Stream the current rows of ``sources`` (oldest first) into the output tables.
-
-    ``current``: recording -> (checksum, analysis version) of every recording found now; a
-    row counts only when its key matches, and of several rows for one recording the last
-    source wins (a failure retried successfully, a recording changed since). Returns the
-    number of feature rows and of failure rows written.
-    """
-    winner: dict[str, int] = {}
-    for index, source in enumerate(sources):
-        for batch in _batches(source, _KEY_COLUMNS):
-            columns = batch.to_pydict()
-            for rec, digest, version in zip(
-                columns["recording"], columns["checksum"], columns["analysis_version"], strict=True
-            ):
-                if current.get(rec) == (digest, version):
-                    winner[rec] = index
-    with (
-        atomic_output(tables.features, "--out") as features_path,
-        atomic_output(tables.failures, "--out (failures)") as failures_path,
-    ):
-        features = _Writer(features_path, FEATURE_SCHEMA)
-        failures = _Writer(failures_path, FAILURE_SCHEMA)
-        try:
-            for index, source in enumerate(sources):
-                for batch in _batches(source, RESULT_SCHEMA.names):
-                    _route(pa.Table.from_batches([batch]), index, winner, features, failures)
-        finally:
-            features.close()
-            failures.close()
-    _write_days(tables)
-    return features.written, failures.written
-
-
-def _route(
-    table: pa.Table, index: int, winner: dict[str, int], features: _Writer, failures: _Writer
-) -> None:
-    """Send the rows of ``table`` that won to the features or the failures table."""
-    recordings = table.column("recording").to_pylist()
-    keep = pa.array([winner.get(r) == index for r in recordings])
-    table = table.filter(keep)
-    if "status" not in table.column_names:  # a previous output: only features
-        features.add(table)
-        return
-    ok = pc.equal(table.column("status"), "ok")
-    features.add(table.filter(ok))
-    failures.add(table.filter(pc.invert(ok)))
+    """Stream the current rows of ``sources`` (oldest first) into the output tables (see
+    :meth:`OutputWriter.carry`). Returns the number of feature rows and of failure rows."""
+    with OutputWriter(tables) as output:
+        output.carry(sources, current)
+    return output.written
 
 
 def _write_days(tables: OutputTables) -> None:
     """The per-day table, from the features just written."""
-    features = pq.read_table(tables.features).to_pandas()
+    features = pq.read_table(tables.features, columns=DAY_INPUTS).to_pandas()
     days = daily_features(features)
     with atomic_output(tables.days, "--out (days)") as partial:
         pq.write_table(pa.Table.from_pandas(days, preserve_index=False), partial)

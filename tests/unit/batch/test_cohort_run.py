@@ -4,7 +4,7 @@ how recordings are gathered into tasks. (Real executors: tests/integration/test_
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import Any
@@ -12,9 +12,10 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from spinecoach.batch import cohort
+from spinecoach.batch import cohort, results
 from spinecoach.batch.cohort import Job, analysis_version, run_cohort
 from spinecoach.batch.recordings import FoundRecording
+from spinecoach.batch.results import Journal
 from spinecoach.sensors.files import write_recording
 from spinecoach.sensors.settings import SensorSettings
 from spinecoach.simulate.recording import simulate_recording
@@ -125,3 +126,30 @@ def test_a_small_cohort_is_spread_over_the_workers(folder: Path, tmp_path: Path)
     executor = InThisProcess()
     run_cohort(folder, tmp_path / "g.parquet", executor, slots=1, per_task=2)
     assert executor.tasks == [2, 1]
+
+
+def test_results_go_into_the_tables_as_they_come_and_nothing_is_read_back(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read: list[str] = []
+    real = results._batches
+
+    def reading(path: Path, columns: list[str]) -> Iterator[Any]:
+        read.append(path.name)
+        return real(path, columns)
+
+    monkeypatch.setattr(results, "_batches", reading)
+    out = tmp_path / "f.parquet"
+    executor = InThisProcess()
+    summary = run_cohort(folder, out, executor, slots=2)
+    assert executor.tasks == [1, 1, 1]
+    assert read == []  # the journal's parts were written, never read back
+    assert summary.features_rows == pq.read_table(out).num_rows == 3
+    assert not Journal(out).folder.exists()
+    run_cohort(folder, out, InThisProcess(), slots=2)  # all done: the output is carried over
+    assert read == [out.name] * 3  # what is done; then, carried over, its keys and its rows
+    assert sorted(pq.read_table(out)["recording"].to_pylist()) == [
+        "P0/2026-11-02.parquet",
+        "P1/2026-11-02.parquet",
+        "P2/2026-11-02.parquet",
+    ]

@@ -9,7 +9,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from spinecoach.batch.features import FEATURE_SCHEMA, MEASURES, daily_features, feature_row
+from spinecoach.batch.features import (
+    DAY_INPUTS,
+    FEATURE_SCHEMA,
+    MEASURES,
+    daily_features,
+    feature_row,
+)
 from spinecoach.sensors import analyze
 from spinecoach.simulate.recording import simulate_recording
 
@@ -83,6 +89,7 @@ def test_a_day_sums_times_keeps_the_largest_rom_and_weights_the_means() -> None:
         ]
     )
     flat = daily_features(features)
+    pd.testing.assert_frame_equal(daily_features(features[DAY_INPUTS]), flat)  # all it reads
     days = flat.set_index(["patient", "day"])
     p1 = days.loc[("P1", dt.date(2026, 11, 2))]
     assert p1["recordings"] == 3

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 import xxhash
 
-from spinecoach.batch.recordings import checksum, find_recordings
+from spinecoach.batch.recordings import HASH_CHUNK_BYTES, checksum, find_recordings
 from spinecoach.errors import InputError
 
 CANONICAL = "t,lumbar_acc_x,lumbar_acc_y,lumbar_acc_z,lumbar_gyr_x,lumbar_gyr_y,lumbar_gyr_z\n"
@@ -78,3 +80,40 @@ def test_the_checksum_follows_the_content_not_the_name(tmp_path: Path) -> None:
     assert checksum(a) == checksum(b)
     assert checksum(a) != checksum(c)
     assert checksum(a) == xxhash.xxh3_128(a.read_bytes()).hexdigest()
+
+
+def test_the_checksum_of_files_larger_than_a_chunk_is_of_all_their_bytes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    first, second = tmp_path / "lumbar.csv", tmp_path / "sacrum.csv"
+    first.write_bytes(rng.bytes(2 * HASH_CHUNK_BYTES + 12_345))  # the last chunk is short
+    second.write_bytes(rng.bytes(HASH_CHUNK_BYTES))
+    both = first.read_bytes() + second.read_bytes()
+    assert checksum(first, second) == xxhash.xxh3_128(both).hexdigest()  # earlier runs' keys
+    assert checksum(first) == xxhash.xxh3_128(first.read_bytes()).hexdigest()
+
+
+def test_threads_hashing_at_once_each_get_their_files_digest(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    files = []
+    for i in range(8):
+        files.append(tmp_path / f"r{i}.parquet")
+        files[-1].write_bytes(rng.bytes(HASH_CHUNK_BYTES + 1000 * i))
+    expected = [xxhash.xxh3_128(f.read_bytes()).hexdigest() for f in files]
+    with ThreadPoolExecutor(4) as threads:  # as a Dask worker with several threads
+        assert list(threads.map(checksum, files * 4)) == expected * 4
+
+
+def test_links_to_folders_hidden_names_and_excluded_paths_are_not_entered(tmp_path: Path) -> None:
+    elsewhere = _write(tmp_path / "elsewhere" / "x.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    cohort = tmp_path / "cohort"
+    _write(cohort / "P1" / "a.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    _write(cohort / "P1" / ".hidden" / "b.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    _write(cohort / "P1" / ".c.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    _write(cohort / "P1" / "out" / "d.csv", CANONICAL + "0,1,2,3,4,5,6\n")
+    (cohort / "P2").mkdir()
+    (cohort / "P2" / "folder").symlink_to(elsewhere.parent, target_is_directory=True)
+    (cohort / "P2" / "file.csv").symlink_to(elsewhere)
+    found = find_recordings(cohort, exclude=[cohort / "P1" / "out"])
+    assert [(f.recording, f.patient) for f in found] == [("P1/a.csv", "P1"), ("P2/file.csv", "P2")]
+    assert found[1].path == str(cohort / "P2" / "file.csv")  # by the name it is found under
+    assert found[1].size_bytes == elsewhere.stat().st_size

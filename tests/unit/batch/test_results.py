@@ -14,7 +14,14 @@ import pytest
 
 from spinecoach.batch import results
 from spinecoach.batch.features import FEATURE_SCHEMA, MEASURES
-from spinecoach.batch.results import Journal, OutputTables, done_keys, write_outputs
+from spinecoach.batch.results import (
+    Journal,
+    OutputTables,
+    OutputWriter,
+    done_keys,
+    result_table,
+    write_outputs,
+)
 
 
 def _row(recording: str, checksum: str = "c1", status: str = "ok", **values: Any) -> dict[str, Any]:
@@ -136,3 +143,49 @@ def test_the_writer_streams(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     # several MB)
     assert large[0] < small[0] + 1800 * 300
     assert large[1] < 2 * small[1]
+
+
+def test_the_tables_are_written_as_results_come_and_put_in_place_at_the_end(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "features.parquet"
+    tables = OutputTables.beside(out)
+    write_outputs(tables, [], {})
+    earlier = out.read_bytes()
+
+    def interrupted() -> None:
+        with OutputWriter(tables) as output:
+            output.add(result_table([_row("P1/a.csv"), _row("P1/b.csv", status="failed")]))
+            assert output.written == (0, 0)  # held until a row group gathers
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+    assert out.read_bytes() == earlier  # an interrupted run leaves the earlier output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.name for p in (tables.features, tables.failures, tables.days)
+    )
+    with OutputWriter(tables) as output:
+        output.add(result_table([_row("P1/a.csv"), _row("P1/b.csv", status="failed")]))
+    assert output.written == (1, 1)
+    assert pq.read_table(out)["recording"].to_pylist() == ["P1/a.csv"]
+    assert pq.read_table(tables.failures)["recording"].to_pylist() == ["P1/b.csv"]
+    assert pq.read_table(tables.days)["recordings"].to_pylist() == [1]
+
+
+def test_temporary_tables_left_by_a_killed_run_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "features.parquet"
+    tables = OutputTables.beside(out)
+    left = [
+        tmp_path / ".features.4242.partial.parquet",
+        tmp_path / ".features.failures.4242.partial.parquet",
+        tmp_path / ".features.days.4242.partial.parquet",
+    ]
+    others = [  # another output's, and not a temporary table at all
+        tmp_path / ".features.v2.4242.partial.parquet",
+        tmp_path / ".features.parquet.lock",
+    ]
+    for path in left + others:
+        path.write_bytes(b"half a table")
+    write_outputs(tables, [], {})
+    assert [p.exists() for p in left + others] == [False, False, False, True, True]
