@@ -94,11 +94,12 @@ def _instrument(spent: dict[str, float]) -> None:
     timed(RecordingJournal, "append", "journal")
 
 
-def serve(port: int, data_dir: Path, token_file: Path) -> None:
+def serve(port: int, data_dir: Path, token_file: Path, **options: Any) -> None:
+    """The server process; ``options`` override :data:`UVICORN_OPTIONS` (comparisons)."""
     import uvicorn
     from starlette.responses import JSONResponse
 
-    from spinecoach.live.app import create_live_app
+    from spinecoach.live.app import UVICORN_OPTIONS, create_live_app
 
     latencies: list[float] = []
     spent: dict[str, float] = defaultdict(float)
@@ -127,6 +128,7 @@ def serve(port: int, data_dir: Path, token_file: Path) -> None:
         log_level="error",
         ws_max_size=2**21,
         ws_ping_interval=None,  # keep-alive pings would close a starved client's connections
+        **(UVICORN_OPTIONS | options),
     )
 
 
@@ -172,7 +174,7 @@ async def _device(
             connect(
                 url,
                 additional_headers={"Authorization": f"Bearer {token}"},
-                compression=None,
+                # compression offered as by the gateway (`simulate device`): the server decides
                 ping_interval=None,  # the bench measures; keep-alive pings only add noise
                 max_size=2**22,
             ) as ws,
