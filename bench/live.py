@@ -14,10 +14,12 @@ Run as a script: ``python bench/live.py [--devices 25,50,100,150,200,250] [--sec
 - the clients: ``--client-procs`` processes of their own (on CPU 1 with ``--pin``), so the load
   generator's CPU is not counted as the server's: per simulated patient, a gateway WebSocket
   sending a frame every ``block_s`` seconds in real time (0.25 s by default, what ``simulate
-  device`` and the gateway send) and a page reading its SSE feedback; each gateway also times
+  device`` and the gateway send) and a page reading its SSE feedback; each gateway offers
+  permessage-deflate as ``simulate device`` does (the live servers decline it) and times
   frame -> ack round trips (which include any queueing before the server reads a frame);
 - this script, which steps through the device counts, reads the server's figures at the start
-  and end of each measured window, and prints the curve.
+  and end of each measured window (and how late its event loop ran a 50 ms timer: its own
+  backlog, or its core taken by other processes), and prints the curve.
 
 Each device streams a synthetic working-day recording in real time; devices connect spread over
 30 s. Latencies are taken over ``--seconds`` once every device is past its calibration (the
