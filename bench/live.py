@@ -14,10 +14,12 @@ Run as a script: ``python bench/live.py [--devices 25,50,100,150,200,250] [--sec
 - the clients: ``--client-procs`` processes of their own (on CPU 1 with ``--pin``), so the load
   generator's CPU is not counted as the server's: per simulated patient, a gateway WebSocket
   sending a frame every ``block_s`` seconds in real time (0.25 s by default, what ``simulate
-  device`` and the gateway send) and a page reading its SSE feedback; each gateway also times
+  device`` and the gateway send) and a page reading its SSE feedback; each gateway offers
+  permessage-deflate as ``simulate device`` does (the live servers decline it) and times
   frame -> ack round trips (which include any queueing before the server reads a frame);
 - this script, which steps through the device counts, reads the server's figures at the start
-  and end of each measured window, and prints the curve.
+  and end of each measured window (and how late its event loop ran a 50 ms timer: its own
+  backlog, or its core taken by other processes), and prints the curve.
 
 Each device streams a synthetic working-day recording in real time; devices connect spread over
 30 s. Latencies are taken over ``--seconds`` once every device is past its calibration (the
@@ -94,21 +96,33 @@ def _instrument(spent: dict[str, float]) -> None:
     timed(RecordingJournal, "append", "journal")
 
 
-def serve(port: int, data_dir: Path, token_file: Path) -> None:
+def serve(port: int, data_dir: Path, token_file: Path, **options: Any) -> None:
+    """The server process; ``options`` override :data:`UVICORN_OPTIONS` (comparisons)."""
     import uvicorn
     from starlette.responses import JSONResponse
 
-    from spinecoach.live.app import create_live_app
+    from spinecoach.live.app import UVICORN_OPTIONS, create_live_app
 
     latencies: list[float] = []
     spent: dict[str, float] = defaultdict(float)
     _instrument(spent)
+    lags: list[float] = []
     app = create_live_app(data_dir, token_file, on_sent=latencies.append)
+
+    async def watch() -> None:
+        """How late the event loop runs a 50 ms timer: its stalls (CPU taken by others too)."""
+        while True:
+            due = time.perf_counter() + 0.05
+            await asyncio.sleep(0.05)
+            lags.append(time.perf_counter() - due)
 
     @app.get("/bench/stats")
     async def take() -> JSONResponse:  # the bench's own route, not part of the live router
-        out = list(latencies)
+        if not hasattr(app.state, "watch"):  # from the first call on
+            app.state.watch = asyncio.get_running_loop().create_task(watch())
+        out, lag = list(latencies), list(lags)
         latencies.clear()
+        lags.clear()
         return JSONResponse(
             {
                 "latency": out,
@@ -117,6 +131,7 @@ def serve(port: int, data_dir: Path, token_file: Path) -> None:
                 "frames": app.state.live.frames_accepted,
                 "sessions": len(app.state.live.sessions),
                 "spent": dict(spent),
+                "loop_lag": lag,
             }
         )
 
@@ -127,6 +142,7 @@ def serve(port: int, data_dir: Path, token_file: Path) -> None:
         log_level="error",
         ws_max_size=2**21,
         ws_ping_interval=None,  # keep-alive pings would close a starved client's connections
+        **(UVICORN_OPTIONS | options),
     )
 
 
@@ -172,7 +188,7 @@ async def _device(
             connect(
                 url,
                 additional_headers={"Authorization": f"Bearer {token}"},
-                compression=None,
+                # compression offered as by the gateway (`simulate device`): the server decides
                 ping_interval=None,  # the bench measures; keep-alive pings only add noise
                 max_size=2**22,
             ) as ws,
@@ -515,6 +531,7 @@ def _level(
         "errors": errors[:3],
         "error_count": error_count,
         "load": (load0, load1),
+        "loop_lag_ms": np.asarray(after["loop_lag"]) * 1e3,
     }
 
 
@@ -652,6 +669,14 @@ def main() -> None:
                         else ""
                     )
                 )
+                lag = r["loop_lag_ms"]
+                if len(lag):
+                    lag50, lag99 = (float(x) for x in np.percentile(lag, [50, 99]))
+                    r |= {"lag50": lag50, "lag99": lag99}
+                    print(
+                        f"{'':>7} event loop lag (a 50 ms timer's lateness) p50 {lag50:.1f} ms, "
+                        f"p99 {lag99:.1f} ms, max {lag.max():.0f} ms"
+                    )
                 ok = p99 < TARGET_P99_MS and a99 < TARGET_P99_MS and not r["error_count"]
                 kept_up = r["frames"] >= 0.95 * r["expected_frames"]
                 if ok and kept_up:
@@ -692,6 +717,16 @@ def main() -> None:
                         "process CPU time over the measured window's wall time",
                     ),
                 ]
+                if "lag99" in r:
+                    rows.append(
+                        _row(
+                            f"{n} devices: event loop lag p99",
+                            r["lag99"],
+                            "ms",
+                            "how late the server runs a 50 ms timer: its backlog, or CPU taken "
+                            "by other processes",
+                        )
+                    )
                 if r["frames"] < 0.5 * r["expected_frames"]:
                     print(f"{n:>7} handled under half the frames sent: stopping here")
                     break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from tests.unit.live.streams import assert_same
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from spinecoach.live.app import UVICORN_OPTIONS
 from spinecoach.live.devices import MemoryDeviceAuthority
 from spinecoach.live.frames import gateway_frames, start_frame_for
 from spinecoach.live.gateway import replay
@@ -58,7 +60,8 @@ def live_server(data_dir: Path, recheck_s: float = 5.0) -> Iterator[Live]:
     router.service.recheck_s = recheck_s
     app = FastAPI()
     app.include_router(router)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **UVICORN_OPTIONS)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -110,6 +113,26 @@ class FeedbackListener:
                         return
                 if time.monotonic() > deadline:
                     return
+
+
+def test_the_live_server_does_not_compress_frames(tmp_path: Path) -> None:
+    """The gateway's client offers permessage-deflate; the live server declines it (every frame
+    would be inflated and every answer deflated on the event loop). uvicorn's automatic choice
+    is the compiled event loop and HTTP parser, which are dependencies."""
+    from uvicorn.loops.auto import auto_loop_factory
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    assert AutoHTTPProtocol is HttpToolsProtocol
+    if sys.platform != "win32":  # uvloop is a dependency where it builds
+        assert "uvloop" in auto_loop_factory().__module__
+    with live_server(tmp_path) as live:
+        token = live.authority.issue("p1", "phone1")
+        with connect(live.ingest, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+            assert ws.request is not None
+            assert ws.response is not None
+            assert "permessage-deflate" in ws.request.headers.get("Sec-WebSocket-Extensions", "")
+            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
 
 
 @pytest.fixture(scope="module")

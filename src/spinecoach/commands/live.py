@@ -59,14 +59,16 @@ def register(app: typer.Typer) -> None:
         """Run the live router on its own (uvicorn) until interrupted."""
         import uvicorn
 
-        from spinecoach.live.app import create_live_app
+        from spinecoach.live.app import UVICORN_OPTIONS, create_live_app
         from spinecoach.live.devices import TokenFileAuthority
 
         TokenFileAuthority(token_file)  # a missing or malformed file is named before starting
         if not 0 < port < 65536:
             raise InputError(f"--port {port}: must be 1-65535")
         app = create_live_app(data_dir, token_file)
-        uvicorn.run(app, host=host, port=port, log_level="warning", ws_max_size=2**21)
+        uvicorn.run(
+            app, host=host, port=port, log_level="warning", ws_max_size=2**21, **UVICORN_OPTIONS
+        )
 
     @live_app.command("pair")
     def pair_command(

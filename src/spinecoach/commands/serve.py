@@ -49,6 +49,7 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from spinecoach.commands.clinic import _migrated_engine, _safe_url, _settings
+        from spinecoach.live.app import UVICORN_OPTIONS
         from spinecoach.services import accounts, recordings
         from spinecoach.store.unit_of_work import UnitOfWork
         from spinecoach.web.app import create_web_app
@@ -84,6 +85,7 @@ def register(app: typer.Typer) -> None:
                 port=port,
                 access_log=access_log,
                 log_level="info",
+                **UVICORN_OPTIONS,  # the live streams' settings (gateways stream to /api/live)
             )
         finally:
             stop.set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -18,7 +19,17 @@ from spinecoach.live.session import FileRecordingSink, RecordingSink
 from spinecoach.live.websocket import make_live_router
 from spinecoach.sensors.settings import DEFAULT_SETTINGS, SensorSettings
 
-__all__ = ["create_live_app"]
+__all__ = ["UVICORN_OPTIONS", "create_live_app"]
+
+UVICORN_OPTIONS: dict[str, Any] = {"ws_per_message_deflate": False}
+"""uvicorn settings of every server carrying live streams (``live serve``, ``serve``, the bench).
+
+A gateway's frame is a few kB of JSON every 0.25 s: with permessage-deflate (which uvicorn
+offers by default and the ``websockets`` client accepts) the server would inflate every frame
+and deflate every answer, CPU of the one event loop for a few kB of loopback or LAN traffic.
+The event loop and HTTP parser are uvloop and httptools (dependencies; uvicorn's ``auto``
+picks them).
+"""
 
 
 def create_live_app(

@@ -301,7 +301,8 @@ def _check_rate(t: FloatArray, declared_hz: float, last_t: float | None) -> None
 def _check_acc_not_g(name: str, acc: FloatArray) -> None:
     if len(acc) == 0:
         return
-    norm = float(np.sqrt(np.einsum("ij,ij->i", acc, acc)).mean())
+    # np.mean's own arithmetic (one pairwise sum, divided by the count) without its wrapper
+    norm = float(np.add.reduce(np.sqrt(np.einsum("ij,ij->i", acc, acc))) / len(acc))
     if G_LIKE[0] <= norm <= G_LIKE[1]:
         raise FrameError(
             f"field sensors.{name}.acc: |acc| is about {norm:.2f}, which looks like g; "

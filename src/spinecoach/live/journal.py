@@ -27,13 +27,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from spinecoach.sensors.files import CHUNK_ROWS
-from spinecoach.sensors.recording import Recording, sensor_columns
+from spinecoach.sensors.recording import FloatArray, Recording, sensor_columns
 
 __all__ = ["JournalInfo", "RecordingJournal", "recover_journal", "unfinished_journals"]
 
 PARTIAL = ".partial.arrows"
 ROWS = "rows"
 """The one column of a partial stream: fixed-size lists, one per sample, canonical column order."""
+END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"
+"""The Arrow IPC stream's end marker (what ``RecordBatchStreamWriter.close`` writes)."""
+HEADS_KEPT = 64
+"""Message heads kept, by row count (a gateway sends blocks of one or two sizes)."""
 
 
 @dataclass(frozen=True)
@@ -91,13 +95,19 @@ class RecordingJournal:
         self._rows_schema = _partial_schema(self.schema)
         self._row_type = self._rows_schema.field(ROWS).type
         self._fh = self.partial.open("xb")
-        self._writer = pa.ipc.new_stream(self._fh, self._rows_schema)
+        self._fh.write(self._rows_schema.serialize())  # the stream's first message
         self._fh.flush()
+        self._heads: dict[int, bytes] = {}
         self.samples = 0
         self.closed = False
 
     def append(self, block: Recording) -> None:
-        """Write one block and flush it to the operating system (see the durability rule)."""
+        """Write one block and flush it to the operating system (see the durability rule).
+
+        The bytes are those of Arrow's stream writer (tested): a record batch message is its
+        head (length prefix and metadata, the same for every block of as many rows) and the
+        values themselves, so the head pyarrow made for the first block of a size is kept
+        and each block is one write of head and values."""
         parts = [block.t[:, None]]
         for name in self.info.sensors:
             s = block.sensors[name]
@@ -107,17 +117,27 @@ class RecordingJournal:
             raise ValueError(
                 f"block has {values.shape[1]} columns, the recording {len(self.schema)}"
             )
-        rows = pa.FixedSizeListArray.from_arrays(pa.array(values.ravel()), type=self._row_type)
-        self._writer.write_batch(pa.record_batch([rows], schema=self._rows_schema))
+        data = values.tobytes()
+        head = self._heads.get(len(values))
+        self._fh.write(head + data if head is not None else self._message(values, data))
         self._fh.flush()
         self.samples += len(block)
+
+    def _message(self, values: FloatArray, data: bytes) -> bytes:
+        """The record batch message of ``values`` as pyarrow writes it; keeps its head when
+        the message is that head followed by ``data`` (the values, no padding)."""
+        rows = pa.FixedSizeListArray.from_arrays(pa.array(values.ravel()), type=self._row_type)
+        message: bytes = pa.record_batch([rows], schema=self._rows_schema).serialize().to_pybytes()
+        if message.endswith(data) and len(self._heads) < HEADS_KEPT:
+            self._heads[len(values)] = message[: len(message) - len(data)]
+        return message
 
     def close(self) -> Path | None:
         """Sync and finish as Parquet; None (and no file) when it holds no rows."""
         if self.closed:
             return self.final if self.final.exists() else None
         self.closed = True
-        self._writer.close()
+        self._fh.write(END_OF_STREAM)
         self._fh.flush()
         os.fsync(self._fh.fileno())
         self._fh.close()

@@ -237,14 +237,22 @@ class LiveSession:
         r = self.reading
         status = "ended" if self.ended else "calibrating" if r.calibrating else "live"
         angle = (
-            dict(zip(("flexion", "lateral", "rotation"), map(_r1, r.angles_deg[-1]), strict=True))
+            dict(
+                zip(
+                    ("flexion", "lateral", "rotation"),
+                    map(_r1, r.angles_deg[-1].tolist()),
+                    strict=True,
+                )
+            )
             if len(r.angles_deg)
             else None
         )
         step = max(1, len(r.angle_t_s) // 3)
-        trace = [
+        trace = [  # rows as Python floats first: the same values, rounded the same way
             [_r3(t), *map(_r1, a)]
-            for t, a in zip(r.angle_t_s[::step].tolist(), r.angles_deg[::step], strict=True)
+            for t, a in zip(
+                r.angle_t_s[::step].tolist(), r.angles_deg[::step].tolist(), strict=True
+            )
         ]
         return {
             "session": self.id,

@@ -153,16 +153,28 @@ def make_live_router(
                 for msg in first:
                     yield _sse(msg)
                 while True:
-                    try:
-                        nxt = await asyncio.wait_for(queue.get(), SSE_KEEPALIVE_S)
+                    try:  # a timeout scope, not wait_for: no task made for every message
+                        async with asyncio.timeout(SSE_KEEPALIVE_S):
+                            nxt = await queue.get()
                     except TimeoutError:
                         yield ": keep-alive\n\n"
                         continue
                     if nxt is None:
                         return
-                    yield _sse(nxt)
+                    batch, done = [nxt], False  # what is waiting (a block's events, its
+                    while not queue.empty():  # state): one write
+                        more = queue.get_nowait()
+                        if more is None:
+                            done = True
+                            break
+                        batch.append(more)
+                    yield "".join(map(_sse, batch))
                     if svc.on_sent is not None:
-                        svc.on_sent(time.perf_counter() - nxt[3])
+                        now = time.perf_counter()
+                        for msg in batch:
+                            svc.on_sent(now - msg[3])
+                    if done:
+                        return
             finally:
                 channel.leave(queue)
 

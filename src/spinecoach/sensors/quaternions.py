@@ -51,7 +51,7 @@ def multiply(p: FloatArray, q: FloatArray) -> FloatArray:
         out[..., 3] = pw * qz + px * qy - py * qx + pz * qw
         return out
     # term i of component k is p_i * (sign * q_j): the sign is exact, so the same product
-    terms = p[..., None, :] * (q[..., _TERMS] * _SIGNS.astype(q.dtype, copy=False))
+    terms = p[..., None, :] * (np.take(q, _TERMS, axis=-1) * _SIGNS.astype(q.dtype, copy=False))
     out = terms[..., 0] + terms[..., 1]
     out += terms[..., 2]
     out += terms[..., 3]

@@ -287,12 +287,12 @@ def _gyro_tilt_ratio(acc: FloatArray, gyr: FloatArray, rate_hz: float, win: int)
     norm = np.linalg.norm(acc[:n], axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):  # |acc| = 0 is named by the acc check
         up = acc[:n] / norm[:, None]
-    path = np.linalg.norm(np.cross(gyr[:n], up), axis=1) / rate_hz
     static = np.abs(norm - 9.81) < 0.15 * 9.81
     up_w = up.reshape(-1, win, 3)
     chord = np.degrees(np.arccos(np.clip(np.sum(up_w[:, 0] * up_w[:, -1], axis=1), -1.0, 1.0)))
-    travelled = np.degrees(path.reshape(-1, win).sum(axis=1))
     use = static.reshape(-1, win).all(axis=1) & (chord > 5.0)
     if use.sum() < 3:
-        return None
+        return None  # too little tilt to compare (most windows of a still wearer): no gyro path
+    path = np.linalg.norm(np.cross(gyr[:n], up), axis=1) / rate_hz
+    travelled = np.degrees(path.reshape(-1, win).sum(axis=1))
     return float(np.median(travelled[use] / chord[use]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, replace
+from itertools import pairwise
 from pathlib import Path
 from unittest.mock import patch
 
@@ -14,7 +15,14 @@ import pytest
 from tests.unit.live.streams import GRANT, assert_same, frames_of, start_of, stream
 
 from spinecoach.live.frames import FrameError, SamplesFrame, decode_frame
-from spinecoach.live.journal import JournalInfo, _schema, recover_journal, unfinished_journals
+from spinecoach.live.journal import (
+    END_OF_STREAM,
+    JournalInfo,
+    RecordingJournal,
+    _schema,
+    recover_journal,
+    unfinished_journals,
+)
 from spinecoach.live.session import FileRecordingSink, LiveSession, StreamError
 from spinecoach.sensors.files import read_recording
 from spinecoach.sensors.monitor import analyze
@@ -181,6 +189,35 @@ def test_the_saved_file_holds_every_column_of_every_block_to_the_bit(tmp_path: P
             np.testing.assert_array_equal(
                 getattr(saved.sensors[name], quantity), getattr(s, quantity)
             )
+
+
+@pytest.mark.parametrize("magnetometer", [False, True])
+def test_the_journal_writes_the_bytes_of_arrows_stream_writer(
+    tmp_path: Path, magnetometer: bool
+) -> None:
+    """Blocks of several sizes (a size seen again reuses its message head), then the end:
+    the partial file is what pyarrow's stream writer makes of the same rows, byte for byte."""
+    rec = simulate_recording("standing", seconds=8, seed=2, magnetometer=magnetometer).recording
+    info = JournalInfo("s1", "p1", "d1", 100.0, tuple(rec.sensors), magnetometer, "2026-01-01")
+    journal = RecordingJournal(tmp_path, info)
+    cuts = [0, 25, 50, 57, 82, 107, 108, 300, 325, len(rec)]
+    blocks = [rec.slice(a, b) for a, b in pairwise(cuts)]
+    for block in blocks:
+        journal.append(block)
+    written = journal.partial.read_bytes()
+    journal._fh.close()
+    schema = pa.ipc.read_schema(pa.py_buffer(journal._rows_schema.serialize()))
+    sink = pa.BufferOutputStream()
+    writer = pa.ipc.new_stream(sink, schema)
+    for block in blocks:
+        values = np.column_stack([block.columns()[c] for c in journal.schema.names])
+        rows = pa.FixedSizeListArray.from_arrays(pa.array(values.ravel()), len(values[0]))
+        writer.write_batch(pa.record_batch([rows], schema=schema))
+    writer.close()
+    expected = sink.getvalue().to_pybytes()
+    assert written == expected[: -len(END_OF_STREAM)]
+    assert expected.endswith(END_OF_STREAM)
+    assert sorted(journal._heads) == sorted({b - a for a, b in pairwise(cuts)})
 
 
 def test_a_partial_file_in_the_older_layout_still_recovers(tmp_path: Path) -> None:
