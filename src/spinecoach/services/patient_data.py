@@ -39,7 +39,7 @@ from spinecoach.services.actors import SYSTEM, Actor, Role
 from spinecoach.services.clock import utcnow
 from spinecoach.services.errors import Conflict, Forbidden, NotFound
 from spinecoach.services.outcomes import OutcomeEntry, patient_timeline
-from spinecoach.services.patients import clinical_patient, visible_patient
+from spinecoach.services.patients import clinical_patient, refuse_access, visible_patient
 from spinecoach.services.recordings import SUFFIXES, RecordingMetrics, stored_path
 from spinecoach.services.sessions import CheckIn
 from spinecoach.sessions import Session
@@ -130,18 +130,13 @@ def _manager(uow: UnitOfWork, actor: Actor, patient_id: str, action: str) -> Pat
         actor.has(Role.CLINICIAN) and uow.patients.is_assigned(patient_id, actor.user_id)
     ):
         return patient
-    audit.record(
+    refuse_access(
         uow,
         actor,
+        patient_id,
+        Forbidden(f"only an admin or a clinician of patient {patient_id!r} may do this"),
         action,
-        patient_id=patient_id,
-        object_type="Patient",
-        object_id=patient_id,
-        outcome="denied",
-        code="E",
     )
-    uow.commit()
-    raise Forbidden(f"only an admin or a clinician of patient {patient_id!r} may do this")
 
 
 # --- export ----------------------------------------------------------------------------------

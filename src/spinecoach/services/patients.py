@@ -27,6 +27,7 @@ __all__ = [
     "clinical_patient",
     "get_patient",
     "list_patients",
+    "refuse_access",
     "register_patient",
     "require_clinician",
     "visible_patient",
@@ -46,7 +47,7 @@ def visible_patient(uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientRe
     """The patient's register entry if ``actor`` may see it (inside an open unit of work)."""
     patient = uow.patients.get(patient_id)
     if patient is None or not _may_see(uow, actor, patient_id, register_only=True):
-        _refuse(uow, actor, patient_id, NotFound("patient", patient_id))
+        refuse_access(uow, actor, patient_id, NotFound("patient", patient_id))
     assert patient is not None
     return patient
 
@@ -55,7 +56,7 @@ def clinical_patient(uow: UnitOfWork, actor: Actor, patient_id: str) -> PatientR
     """The patient if ``actor`` may see their clinical record: an assigned clinician or themself."""
     patient = uow.patients.get(patient_id)
     if patient is None or not _may_see(uow, actor, patient_id, register_only=False):
-        _refuse(uow, actor, patient_id, NotFound("patient", patient_id))
+        refuse_access(uow, actor, patient_id, NotFound("patient", patient_id))
     assert patient is not None
     return patient
 
@@ -64,7 +65,7 @@ def require_clinician(uow: UnitOfWork, actor: Actor, patient_id: str) -> Patient
     """The patient, for a decision only their clinician makes (the patient themself: Forbidden)."""
     patient = clinical_patient(uow, actor, patient_id)
     if not (actor.has(Role.CLINICIAN) and uow.patients.is_assigned(patient_id, actor.user_id)):
-        _refuse(
+        refuse_access(
             uow,
             actor,
             patient_id,
@@ -73,13 +74,19 @@ def require_clinician(uow: UnitOfWork, actor: Actor, patient_id: str) -> Patient
     return patient
 
 
-def _refuse(uow: UnitOfWork, actor: Actor, patient_id: str, error: Exception) -> NoReturn:
-    """Audit a refused access and raise ``error``. Every use case checks access before it
-    writes, so committing here keeps only the audit event."""
+def refuse_access(
+    uow: UnitOfWork,
+    actor: Actor,
+    patient_id: str,
+    error: Exception,
+    action: str = "patient.access",
+) -> NoReturn:
+    """Audit a refused access (as ``action``) and raise ``error``. Every use case checks
+    access before it writes, so committing here keeps only the audit event."""
     audit.record(
         uow,
         actor,
-        "patient.access",
+        action,
         patient_id=patient_id,
         object_type="Patient",
         object_id=patient_id,

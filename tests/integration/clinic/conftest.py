@@ -105,3 +105,21 @@ def other_clinician() -> Actor:
 @pytest.fixture
 def admin() -> Actor:
     return Actor("a1" + "0" * 30, "admin", frozenset({Role.ADMIN}))
+
+
+def simulated_file(
+    folder: Path, name: str, scenario: str, seed: int, seconds: float | None = None
+) -> bytes:
+    """The bytes of a simulated recording written as ``name`` (its suffix picks the format)."""
+    from spinecoach.sensors.files import write_recording
+    from spinecoach.simulate.recording import simulate_recording
+
+    path = folder / name
+    write_recording(simulate_recording(scenario, seed=seed, seconds=seconds).recording, path)
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def bird_dog_csv(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A wobbly bird dog set (CSV), uploaded by the recording and archive tests."""
+    return simulated_file(tmp_path_factory.mktemp("rec"), "bird-dog.csv", "bird-dog-wobbly", 3)

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from tests.integration.clinic.conftest import simulated_file
 
 from spinecoach.interop.archive import open_archive
 from spinecoach.interop.fhir import check_bundle, parse_bundle
@@ -49,23 +50,8 @@ NOT_CARRIED = {"record/patient_clinicians.json", "record/legal_holds.json"}
 
 
 @pytest.fixture(scope="session")
-def bird_dog_csv(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from spinecoach.sensors.files import write_recording
-    from spinecoach.simulate.recording import simulate_recording
-
-    path = tmp_path_factory.mktemp("rec") / "bird-dog.csv"
-    write_recording(simulate_recording("bird-dog-wobbly", seed=3).recording, path)
-    return path.read_bytes()
-
-
-@pytest.fixture(scope="session")
 def day_parquet(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from spinecoach.sensors.files import write_recording
-    from spinecoach.simulate.recording import simulate_recording
-
-    path = tmp_path_factory.mktemp("rec") / "day.parquet"
-    write_recording(simulate_recording("day", seed=4, seconds=120).recording, path)
-    return path.read_bytes()
+    return simulated_file(tmp_path_factory.mktemp("rec"), "day.parquet", "day", 4, seconds=120)
 
 
 @dataclass

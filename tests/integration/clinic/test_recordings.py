@@ -9,6 +9,7 @@ import io
 from pathlib import Path
 
 import pytest
+from tests.integration.clinic.conftest import simulated_file
 
 from spinecoach.batch.executor import make_executor
 from spinecoach.services import alerts, outcomes, recordings, sessions
@@ -24,23 +25,8 @@ LATER = START + dt.timedelta(days=2)
 
 
 @pytest.fixture(scope="session")
-def bird_dog_csv(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from spinecoach.sensors.files import write_recording
-    from spinecoach.simulate.recording import simulate_recording
-
-    path = tmp_path_factory.mktemp("rec") / "bird-dog.csv"
-    write_recording(simulate_recording("bird-dog-wobbly", seed=3).recording, path)
-    return path.read_bytes()
-
-
-@pytest.fixture(scope="session")
 def day_parquet(tmp_path_factory: pytest.TempPathFactory) -> bytes:
-    from spinecoach.sensors.files import write_recording
-    from spinecoach.simulate.recording import simulate_recording
-
-    path = tmp_path_factory.mktemp("rec") / "day.parquet"
-    write_recording(simulate_recording("day", seed=4, seconds=180).recording, path)
-    return path.read_bytes()
+    return simulated_file(tmp_path_factory.mktemp("rec"), "day.parquet", "day", 4, seconds=180)
 
 
 def _session(uow: UnitOfWork, clinician: Actor) -> tuple[str, str]:
