@@ -189,13 +189,13 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
-@pytest.fixture
-def new_page(browser: Any, clinic: Clinic) -> Iterator[Any]:
-    """A fresh browser context (no cookies) per call: ``new_page(viewport=PHONE)``."""
+def pages_of(browser: Any, base_url: str) -> Iterator[Any]:
+    """Yields ``make(viewport=None)``: a page in a fresh browser context (no cookies) on
+    ``base_url`` per call; the contexts are closed afterwards."""
     contexts: list[Any] = []
 
     def make(viewport: dict[str, int] | None = None) -> Any:
-        context = browser.new_context(viewport=viewport or DESKTOP, base_url=clinic.url)
+        context = browser.new_context(viewport=viewport or DESKTOP, base_url=base_url)
         context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
@@ -203,6 +203,12 @@ def new_page(browser: Any, clinic: Clinic) -> Iterator[Any]:
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def new_page(browser: Any, clinic: Clinic) -> Iterator[Any]:
+    """A fresh browser context (no cookies) per call: ``new_page(viewport=PHONE)``."""
+    yield from pages_of(browser, clinic.url)
 
 
 def _log_in(page: Any, username: str) -> None:

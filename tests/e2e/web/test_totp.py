@@ -11,7 +11,7 @@ from typing import Any
 
 import pyotp
 import pytest
-from tests.e2e.web.conftest import DESKTOP, PASSWORD, PHONE, SCREENSHOTS, serving
+from tests.e2e.web.conftest import PASSWORD, PHONE, SCREENSHOTS, pages_of, serving
 
 from spinecoach.services import accounts, clinic, patients
 from spinecoach.services.actors import SYSTEM, Role
@@ -58,17 +58,7 @@ def totp_clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture
 def totp_page(browser: Any, totp_clinic: str) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def make(viewport: dict[str, int] | None = None) -> Any:
-        context = browser.new_context(viewport=viewport or DESKTOP, base_url=totp_clinic)
-        context.set_default_timeout(20_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
+    yield from pages_of(browser, totp_clinic)
 
 
 def _log_in(page: Any, username: str, code: str = "") -> Any:
