@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 from fastapi import FastAPI
+from tests.serving import served
 from tests.unit.live.streams import assert_same
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
@@ -60,20 +60,8 @@ def live_server(data_dir: Path, recheck_s: float = 5.0) -> Iterator[Live]:
     router.service.recheck_s = recheck_s
     app = FastAPI()
     app.include_router(router)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **UVICORN_OPTIONS)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield Live(f"http://127.0.0.1:{port}", authority, sink, router.service)
-    finally:
-        server.should_exit = True
-        thread.join(15)
+    with served(app, **UVICORN_OPTIONS) as url:
+        yield Live(url, authority, sink, router.service)
 
 
 @dataclass

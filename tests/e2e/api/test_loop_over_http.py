@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,54 +16,19 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from tests.e2e.api.conftest import PASSWORD, Clinic
+from tests.e2e.api.conftest import PASSWORD
+from tests.serving import served
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 FIRST_DAY = dt.date.today() - dt.timedelta(days=15)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveServer:
-    """uvicorn serving the app on a loopback port in a background thread."""
-
-    def __init__(self, clinic: Clinic) -> None:
-        self.port = _free_port()
-        config = uvicorn.Config(
-            clinic.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveServer:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=60)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def live(request: pytest.FixtureRequest, clinic_factory: Any) -> Iterator[Any]:
     """The clinic served by uvicorn, on SQLite and on PostgreSQL."""
     clinic = clinic_factory(request.param)
-    with LiveServer(clinic) as server:
-        yield clinic, server
+    with served(clinic.app) as url:
+        yield clinic, url
 
 
 def _login(base: str, username: str) -> httpx.Client:
@@ -113,8 +76,8 @@ def wobbly_bird_dog(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 @pytest.mark.slow
 def test_the_loop_through_the_api(live: Any, wobbly_bird_dog: bytes) -> None:
-    clinic, server = live
-    doctor = _login(server.url, "dr_a")
+    clinic, url = live
+    doctor = _login(url, "dr_a")
     patient_id = clinic.ids["patient:ann"]
 
     # intake -> assessment -> proposed first program -> approved
@@ -128,7 +91,7 @@ def test_the_loop_through_the_api(live: Any, wobbly_bird_dog: bytes) -> None:
     assert "bird_dog" in [e["id"] for e in program["exercises"]]
 
     # two weeks of sessions, each with a recording of the bird dog, logged by the patient
-    patient = _login(server.url, "ann")
+    patient = _login(url, "ann")
     per_week = program["sessions_per_week"]
     days = [FIRST_DAY + dt.timedelta(days=round(i * 7 / per_week)) for i in range(2 * per_week)]
     uploads = []

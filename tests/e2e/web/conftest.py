@@ -9,9 +9,6 @@ own clinic and server once. The browser tests skip, saying why, only when no Chr
 from __future__ import annotations
 
 import datetime as dt
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sqlalchemy as sa
-import uvicorn
+from tests.serving import served
 
 from spinecoach.services import accounts, intake, patients, programs, sessions
 from spinecoach.services.actors import SYSTEM, Actor, Role
@@ -55,12 +52,6 @@ class Clinic:
     """patient ids by role in the story: flare, calm, checkin, form"""
     clinician_of: dict[str, Actor] = field(default_factory=dict)
     """each story patient's clinician (to check the record through the services)"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def user(engine: Any, username: str, roles: list[Role], patient_id: str | None = None) -> Actor:
@@ -136,28 +127,8 @@ def build_clinic(engine: Any) -> tuple[dict[str, str], dict[str, Actor]]:
 @contextmanager
 def serving(settings: ServiceSettings, engine: sa.Engine) -> Iterator[str]:
     """The web app on a free local port in a thread, for as long as the block runs; its URL."""
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_web_app(settings, engine=engine),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            pytest.fail("the web server did not start within 30 s")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served(create_web_app(settings, engine=engine), start_timeout_s=30) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ session log. Compared with the batch analysis of the very same samples.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sqlalchemy as sa
-import uvicorn
+from tests.serving import served
 
 from spinecoach.api import create_app
 from spinecoach.live.gateway import replay
@@ -46,19 +45,8 @@ def bends() -> SyntheticRecording:
 def clinic_server(settings: ServiceSettings, engine: sa.Engine) -> Iterator[tuple[str, Any]]:
     """The clinic API on a free port; yields its base URL and the app."""
     app = create_app(settings, engine=engine)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(60)
+    with served(app) as url:
+        yield url, app
 
 
 def _processed(uow: UnitOfWork, patient_id: str, count: int = 1) -> list[RecordingRecord]:
