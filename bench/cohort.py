@@ -1,13 +1,15 @@
 """Cohort throughput: `spinecoach batch` on a Dask LocalCluster and on the local process pool,
 with 1 and 2 workers, against a plain loop over the same recordings, in one run.
 
-Run as a script: ``python bench/cohort.py [--recordings 200] [--repeats 3] [--json PATH]``.
+Run as a script: ``python bench/cohort.py [--recordings 200] [--repeats 5] [--json PATH]``.
 A synthetic cohort (mixed lengths from 1 to 20 minutes, two sensors at 100 Hz, one in six in
 CSV, a few corrupt files) is written to a temporary folder; each set-up analyses all of it
 into a features table, the set-ups interleaved and repeated, and the medians compared. The
 plain loop is what a user would write instead: find the files, analyse each in turn in one
-process, collect the rows, write one Parquet file. Worker start-up is excluded (every set-up
-is warmed on a few small recordings first) and reported apart.
+process, collect the rows, write one Parquet file. Each set-up is started for its run and
+stopped after it, so no other set-up's idle processes share the cores (an idle LocalCluster
+takes about 2 % of a core: its heartbeats and checks). Worker start-up is excluded (the
+set-up is warmed on a few small recordings first, both readers) and reported apart.
 
 Engine overhead, the same way for every set-up: ``(wall x workers - A) / A``, where ``A`` is
 the analysis time of the recordings summed over recordings (each timed where it ran, around
@@ -16,8 +18,7 @@ scheduling, moving results, writing tables, workers idle at the end). The plain 
 figure (finding files, writing its table) is its floor. The same share in CPU time, ``(CPU of
 every process of the set-up - CPU of the analysis threads) / CPU of the analysis threads``,
 is given beside it: it barely moves when other work loads the machine, where wall times do.
-It counts this process whole, so it includes the idle schedulers of the LocalClusters that
-wait for their turn (about 1 % of a core with the settings of ``DASK_SETTINGS``).
+It counts this process whole, so a LocalCluster's scheduler, which runs in it, is counted.
 """
 
 from __future__ import annotations
@@ -143,12 +144,12 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 class Setup:
-    """One way of running the cohort; its executor lives across the repeats."""
+    """One way of running the cohort, started afresh for each of its runs."""
 
     def __init__(self, name: str, workers: int, engine: str) -> None:
         self.name, self.workers, self.engine = name, workers, engine
         self.runs: list[Run] = []
-        self.startup_s = 0.0
+        self.startups_s: list[float] = []
         self._context: AbstractContextManager[Any] = nullcontext()
         self.executor: Any = None
 
@@ -177,7 +178,7 @@ class Setup:
             engine_run(warmup, out, self.executor, self.workers)
         else:
             plain_loop(warmup, out)
-        self.startup_s = time.perf_counter() - t0
+        self.startups_s.append(time.perf_counter() - t0)
 
     def worker_pids(self) -> list[int]:
         """The processes this set-up's work runs in, besides this one."""
@@ -204,7 +205,14 @@ class Setup:
     def stop(self) -> None:
         if self.executor is not None:
             self.executor.shutdown()
+            self.executor = None
         self._context.__exit__(None, None, None)
+        self._context = nullcontext()
+
+    @property
+    def startup_s(self) -> float:
+        """Median time to start the workers and warm them up."""
+        return statistics.median(self.startups_s)
 
     @property
     def median_s(self) -> float:
@@ -227,8 +235,8 @@ def _warmup_folder(folder: Path) -> None:
     from spinecoach.sensors.files import write_recording
     from spinecoach.simulate.recording import simulate_recording
 
-    for i in range(4):
-        path = folder / f"W{i}" / "warm.parquet"
+    for i, suffix in enumerate((".parquet", ".parquet", ".parquet", ".csv")):  # both readers
+        path = folder / f"W{i}" / f"warm{suffix}"
         path.parent.mkdir(parents=True)
         write_recording(simulate_recording("forward-bends", seed=i).recording, path)
 
@@ -236,7 +244,7 @@ def _warmup_folder(folder: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recordings", type=int, default=200)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--json", type=Path, default=None, help="write the result rows here")
     args = parser.parse_args()
 
@@ -268,23 +276,21 @@ def _bench(tmp: Path, count: int, repeats: int) -> list[dict[str, Any]]:
         Setup("Dask LocalCluster, 2 workers", 2, "dask"),
     ]
     samples = 0
-    for setup in setups:
-        setup.start(warmup, tmp / "warm.parquet")
-    try:
-        for r in range(repeats):
-            order = setups[r % len(setups) :] + setups[: r % len(setups)]  # interleaved
-            for setup in order:
+    for r in range(repeats):
+        order = setups[r % len(setups) :] + setups[: r % len(setups)]  # interleaved
+        for setup in order:
+            setup.start(warmup, tmp / "warm.parquet")  # alone on the cores: see module doc
+            try:
                 run = setup.run(folder, tmp / "features.parquet")
-                samples = max(samples, run.samples)
-                print(
-                    f"  run {r + 1}: {setup.name:<30} {run.seconds:6.1f} s, CPU {run.cpu_s:6.1f} s, "
-                    f"analysis {run.analysis_s:6.1f} s (CPU {run.analysis_cpu_s:.1f} s), "
-                    f"{run.failed} failed",
-                    flush=True,
-                )
-    finally:
-        for setup in setups:
-            setup.stop()
+            finally:
+                setup.stop()
+            samples = max(samples, run.samples)
+            print(
+                f"  run {r + 1}: {setup.name:<30} {run.seconds:6.1f} s, CPU {run.cpu_s:6.1f} s, "
+                f"analysis {run.analysis_s:6.1f} s (CPU {run.analysis_cpu_s:.1f} s), "
+                f"{run.failed} failed",
+                flush=True,
+            )
     load = os.getloadavg()[0]
     return _report(setups, count, samples, _hashing_seconds(folder), load)
 

@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from pyarrow import feather
 
 from spinecoach.batch.cohort import analysis_version, analyze_recording, run_cohort
 from spinecoach.batch.executor import ClusterExecutor, make_executor, worker_slots
@@ -230,7 +231,7 @@ def test_a_killed_run_resumes_without_redoing_finished_work(
     assert run.returncode == -signal.SIGKILL, "the run ended before it could be killed"
 
     pd.testing.assert_frame_equal(pq.read_table(out).to_pandas(), before)  # not corrupted
-    finished = {r for p in journal.parts() for r in pq.read_table(p)["recording"].to_pylist()}
+    finished = {r for p in journal.parts() for r in feather.read_table(p)["recording"].to_pylist()}
     assert 1 <= len(finished) < 8
 
     code = main(["batch", str(folder), "--out", str(out), "--workers", "1", "--json"])

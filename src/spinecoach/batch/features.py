@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from spinecoach.sensors.monitor import Analysis
 from spinecoach.sensors.posture import ZONES
 
 __all__ = [
     "DAY_INPUTS",
+    "DAY_SCHEMA",
     "FAILURE_SCHEMA",
     "FEATURES_LAYOUT",
     "FEATURE_SCHEMA",
@@ -159,7 +160,8 @@ _SUMMED = [
     "quiet_stance_s",
 ]
 _LARGEST = [f"rom_{name}_deg" for name in _ROM]
-_GRADES = {"good": 0, "fair": 1, "poor": 2}
+_GRADE_ORDER = pa.array(["good", "fair", "poor"])
+"""Calibration grades, best first: the worst of a day is the largest index."""
 
 
 MEANS = {
@@ -172,38 +174,69 @@ DAY_INPUTS = ["patient", "day", "calibration_grade", "warnings", *_SUMMED, *_LAR
 """The feature columns the days table is made from (the others need not be read)."""
 
 
-def daily_features(features: pd.DataFrame) -> pd.DataFrame:
+DAY_SCHEMA = pa.schema(
+    [
+        ("patient", pa.string()),
+        ("day", pa.date32()),
+        ("recordings", pa.int64()),
+        *((name, FEATURE_SCHEMA.field(name).type) for name in _SUMMED),
+        *((name, pa.float64()) for name in _LARGEST),
+        *((name, pa.float64()) for name in MEANS),
+        ("calibration_worst", pa.string()),
+        ("warning_count", pa.int64()),
+    ]
+)
+"""The days table: one row per patient and day."""
+
+_KEEP_ZERO = pc.ScalarAggregateOptions(skip_nulls=True, min_count=0)
+"""A sum over nothing (or only missing values) is 0, as a day's time in a zone is."""
+
+
+def daily_features(features: pa.Table) -> pa.Table:
     """One row per patient and day: times and counts summed, ROM the largest of the day,
     stillness and sway the time-weighted mean, the calibration the worst of the day.
 
-    Recordings without a day in their name form one row per patient with an empty day. One
-    grouping for the sums (the weighted means' too) and one for the largest values.
+    Recordings without a day in their name form one row per patient with an empty day.
+    Rows sorted by patient, then day (the undated last). One grouping for all of it.
     """
     keys = ["patient", "day"]
-    if features.empty:
-        return pd.DataFrame(columns=[*keys, "recordings", *_SUMMED, *_LARGEST])
-    summed = features[[*keys, *_SUMMED]].copy()
+    columns: dict[str, pa.Array | pa.ChunkedArray] = {k: features.column(k) for k in keys}
+    aggregations: list[tuple[str, str] | tuple[str, str, pc.FunctionOptions]] = [
+        ("patient", "count", pc.CountOptions(mode="all"))
+    ]
+    for name in _SUMMED:
+        columns[name] = features.column(name)
+        aggregations.append((name, "sum", _KEEP_ZERO))
+    for name in _LARGEST:
+        columns[name] = features.column(name).cast(pa.float64())
+        aggregations.append((name, "max"))
     for value, weight in MEANS.items():
-        valid = features[value].notna() & (features[weight] > 0)
-        w = features[weight].where(valid, 0.0)
-        summed[f"_{value}_vw"] = features[value].where(valid, 0.0) * w
-        summed[f"_{value}_w"] = w
-    summed["_warnings"] = features["warnings"].map(len)
-    groups = summed.groupby(keys, dropna=False, sort=True)
-    sums = groups.sum()
-    grades = features["calibration_grade"].map(_GRADES)
-    most = (
-        features[[*keys, *_LARGEST]]
-        .assign(_grade=grades)
-        .groupby(keys, dropna=False, sort=True)
-        .max()
+        w = features.column(weight)
+        valid = pc.and_(pc.is_valid(features.column(value)), pc.greater(w, 0.0))
+        w = pc.if_else(valid, w, 0.0)
+        columns[f"_{value}_vw"] = pc.multiply(pc.if_else(valid, features.column(value), 0.0), w)
+        columns[f"_{value}_w"] = w
+        aggregations += [(f"_{value}_vw", "sum", _KEEP_ZERO), (f"_{value}_w", "sum", _KEEP_ZERO)]
+    columns["_grade"] = pc.index_in(features.column("calibration_grade"), value_set=_GRADE_ORDER)
+    columns["_warnings"] = pc.list_value_length(features.column("warnings"))
+    aggregations += [("_grade", "max"), ("_warnings", "sum", _KEEP_ZERO)]
+    grouped = (
+        pa.table(columns)
+        .group_by(keys, use_threads=False)
+        .aggregate(aggregations)
+        .sort_by([("patient", "ascending", "at_end"), ("day", "ascending", "at_end")])
     )
-    out = groups.size().rename("recordings").to_frame()
-    out = out.join(sums[_SUMMED]).join(most[_LARGEST])
-    for value in MEANS:  # NaN where there is no weight: no holds that day is not zero
-        w = sums[f"_{value}_w"]
-        out[value] = sums[f"_{value}_vw"] / w.where(w > 0)
-    names = {v: k for k, v in _GRADES.items()}
-    out["calibration_worst"] = most["_grade"].map(names)
-    out["warning_count"] = sums["_warnings"]
-    return out.reset_index()
+    out: dict[str, pa.Array | pa.ChunkedArray] = {k: grouped.column(k) for k in keys}
+    out["recordings"] = grouped.column("patient_count")
+    for name in _SUMMED:
+        out[name] = grouped.column(f"{name}_sum")
+    for name in _LARGEST:
+        out[name] = grouped.column(f"{name}_max")
+    for value in MEANS:  # missing where there is no weight: no holds that day is not zero
+        w = grouped.column(f"_{value}_w_sum")
+        out[value] = pc.divide(
+            grouped.column(f"_{value}_vw_sum"), pc.if_else(pc.greater(w, 0.0), w, None)
+        )
+    out["calibration_worst"] = pc.take(_GRADE_ORDER, grouped.column("_grade_max"))
+    out["warning_count"] = grouped.column("_warnings_sum")
+    return pa.table(out).cast(DAY_SCHEMA)

@@ -11,6 +11,7 @@ import pytest
 
 from spinecoach.batch.features import (
     DAY_INPUTS,
+    DAY_SCHEMA,
     FEATURE_SCHEMA,
     MEASURES,
     daily_features,
@@ -61,7 +62,7 @@ def _recording(patient: str, day: str | None, **values: Any) -> dict[str, Any]:
 
 
 def test_a_day_sums_times_keeps_the_largest_rom_and_weights_the_means() -> None:
-    features = pd.DataFrame(
+    features = pa.Table.from_pylist(
         [
             _recording(
                 "P1",
@@ -86,10 +87,20 @@ def test_a_day_sums_times_keeps_the_largest_rom_and_weights_the_means() -> None:
             _recording("P1", "2026-11-02", duration_s=60.0, hold_time_s=0.0),
             _recording("P1", None, duration_s=100.0, warnings=["b", "c"]),
             _recording("P2", "2026-11-02", duration_s=50.0, calibration_grade="poor"),
-        ]
+        ],
+        schema=pa.schema(
+            [FEATURE_SCHEMA.field(n) for n in ["patient", "day", *(m for m, _ in MEASURES)]]
+        ),
     )
-    flat = daily_features(features)
-    pd.testing.assert_frame_equal(daily_features(features[DAY_INPUTS]), flat)  # all it reads
+    table = daily_features(features)
+    assert table.schema == DAY_SCHEMA
+    assert daily_features(features.select(DAY_INPUTS)).equals(table)  # all it reads
+    flat = table.to_pandas()
+    assert list(zip(flat["patient"], flat["day"], strict=True)) == [
+        ("P1", dt.date(2026, 11, 2)),
+        ("P1", None),
+        ("P2", dt.date(2026, 11, 2)),
+    ]  # by patient, then day, the undated last
     days = flat.set_index(["patient", "day"])
     p1 = days.loc[("P1", dt.date(2026, 11, 2))]
     assert p1["recordings"] == 3
@@ -108,4 +119,6 @@ def test_a_day_sums_times_keeps_the_largest_rom_and_weights_the_means() -> None:
 
 
 def test_no_features_no_days() -> None:
-    assert daily_features(pd.DataFrame(columns=["patient", "day"])).empty
+    days = daily_features(FEATURE_SCHEMA.empty_table())
+    assert days.num_rows == 0
+    assert days.schema == DAY_SCHEMA

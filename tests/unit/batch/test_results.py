@@ -11,6 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from pyarrow import feather
 
 from spinecoach.batch import results
 from spinecoach.batch.features import FEATURE_SCHEMA, MEASURES
@@ -57,16 +58,29 @@ def test_parts_are_whole_files_in_the_order_written(tmp_path: Path) -> None:
     journal.write([_row("P1/a.csv")])
     journal.write([_row("P1/b.csv"), _row("P1/c.csv", status="failed")])
     journal.write([])
-    (journal.folder / ".x.123.partial.parquet").write_bytes(b"half a write")  # a killed write
+    (journal.folder / ".x.123.partial.arrow").write_bytes(b"half a write")  # a killed write
     parts = journal.parts()
     assert len(parts) == 2
-    assert [pq.read_table(p).num_rows for p in parts] == [1, 2]
+    assert [feather.read_table(p).num_rows for p in parts] == [1, 2]
     assert journal.folder.name == ".features.parquet.parts"
     done = done_keys(parts)
     assert done.keys == {("P1/a.csv", "c1", "v1"), ("P1/b.csv", "c1", "v1")}
     assert done.checksums[("P1/a.csv", 100, 7, "v1")] == "c1"
     journal.clear()
     assert not journal.folder.exists()
+
+
+def test_a_parquet_part_of_a_run_killed_under_an_earlier_version_still_counts(
+    tmp_path: Path,
+) -> None:
+    journal = Journal(tmp_path / "features.parquet")
+    journal.write([_row("P1/b.csv")])
+    older = journal.folder / "00000000000000000001-99-0000000.parquet"  # sorts first
+    pq.write_table(result_table([_row("P1/a.csv")]), older)
+    parts = journal.parts()
+    assert parts[0] == older
+    assert len(parts) == 2
+    assert done_keys(parts).keys == {("P1/a.csv", "c1", "v1"), ("P1/b.csv", "c1", "v1")}
 
 
 def test_a_damaged_part_counts_as_not_done(tmp_path: Path) -> None:
@@ -171,6 +185,22 @@ def test_the_tables_are_written_as_results_come_and_put_in_place_at_the_end(
     assert pq.read_table(out)["recording"].to_pylist() == ["P1/a.csv"]
     assert pq.read_table(tables.failures)["recording"].to_pylist() == ["P1/b.csv"]
     assert pq.read_table(tables.days)["recordings"].to_pylist() == [1]
+
+
+def test_each_row_goes_to_its_table_whether_a_task_failed_wholly_partly_or_not_at_all(
+    tmp_path: Path,
+) -> None:
+    tables = OutputTables.beside(tmp_path / "features.parquet")
+    with OutputWriter(tables) as output:
+        output.add(result_table([_row("P1/a.csv"), _row("P1/b.csv")]))  # all fine
+        output.add(result_table([_row("P1/c.csv", status="failed")]))  # all failed
+        output.add(result_table([_row("P1/d.csv", status="failed"), _row("P1/e.csv")]))
+    assert output.written == (3, 2)
+    features, failures = pq.read_table(tables.features), pq.read_table(tables.failures)
+    assert features.schema == FEATURE_SCHEMA
+    assert features["recording"].to_pylist() == ["P1/a.csv", "P1/b.csv", "P1/e.csv"]
+    assert failures["recording"].to_pylist() == ["P1/c.csv", "P1/d.csv"]
+    assert failures["error"].to_pylist() == ["SensorDataError", "SensorDataError"]
 
 
 def test_temporary_tables_left_by_a_killed_run_are_removed(tmp_path: Path) -> None:
