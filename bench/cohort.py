@@ -7,7 +7,9 @@ CSV, a few corrupt files) is written to a temporary folder; each set-up analyses
 into a features table, the set-ups interleaved and repeated, and the medians compared. The
 plain loop is what a user would write instead: find the files, analyse each in turn in one
 process, collect the rows, write one Parquet file. Each set-up is started for its run and
-stopped after it, so no other set-up's idle processes share the cores (an idle LocalCluster
+stopped after it (the plain loop in a fresh process of its own, as a worker is: a process's
+first pass over large recordings is slower while its heap grows), so no other set-up's idle
+processes share the cores (an idle LocalCluster
 takes about 2 % of a core: its heartbeats and checks). Worker start-up is excluded (the
 set-up is warmed on a few small recordings first, both readers) and reported apart.
 
@@ -25,11 +27,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
 import statistics
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,6 +156,7 @@ class Setup:
         self.startups_s: list[float] = []
         self._context: AbstractContextManager[Any] = nullcontext()
         self.executor: Any = None
+        self._loop: ProcessPoolExecutor | None = None
 
     def start(self, warmup: Path, out: Path) -> None:
         from spinecoach.batch.executor import make_executor
@@ -174,10 +179,12 @@ class Setup:
             self.executor = make_executor(scheduler=cluster.scheduler_address)
         elif self.engine == "pool":
             self.executor = make_executor(workers=self.workers)
+        else:  # the loop runs in a fresh process of its own too, warmed the same way
+            self._loop = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
         if self.executor is not None:
             engine_run(warmup, out, self.executor, self.workers)
         else:
-            plain_loop(warmup, out)
+            self._loop.submit(plain_loop, warmup, out).result()
         self.startups_s.append(time.perf_counter() - t0)
 
     def worker_pids(self) -> list[int]:
@@ -188,13 +195,13 @@ class Setup:
             return list(self.executor._pool._processes or {})
         if isinstance(self.executor, ClusterExecutor):
             return list(self.executor.client.run(os.getpid).values())
-        return []
+        return list(self._loop._processes or {}) if self._loop is not None else []
 
     def run(self, folder: Path, out: Path) -> Run:
         pids = self.worker_pids()
         c0, t0 = cpu_seconds(pids), time.perf_counter()
-        if self.executor is None:
-            result = plain_loop(folder, out)
+        if self._loop is not None:
+            result = self._loop.submit(plain_loop, folder, out).result()
         else:
             result = engine_run(folder, out, self.executor, self.workers)
         result.seconds = time.perf_counter() - t0
@@ -206,6 +213,9 @@ class Setup:
         if self.executor is not None:
             self.executor.shutdown()
             self.executor = None
+        if self._loop is not None:
+            self._loop.shutdown()
+            self._loop = None
         self._context.__exit__(None, None, None)
         self._context = nullcontext()
 
