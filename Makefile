@@ -8,7 +8,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 RUN := $(VENV)/bin
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test check fmt bench clean setup bytecode report-tools postgres chromium
+.PHONY: run test check fmt bench clean setup bytecode report-tools postgres chromium screenshots
 
 setup: bytecode
 
@@ -50,6 +50,11 @@ chromium:
 
 test: bytecode postgres report-tools chromium
 	$(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q
+
+# The README's pictures: the browser tests with their screenshots put in docs/screenshots/
+# (a plain test run puts them in build/screenshots/ and leaves the tracked ones alone).
+screenshots: bytecode postgres report-tools chromium
+	SPINECOACH_SCREENSHOTS=docs/screenshots $(RUN)/python -m pytest -n $(PYTEST_WORKERS) -q tests/e2e/web
 
 # PDF reports: WeasyPrint needs pango (and a font); the report tests turn PDFs into PNG pages
 # with pdftoppm. Installed from Debian when missing and we are root; otherwise the PDF tests skip.

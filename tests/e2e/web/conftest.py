@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from tests.screenshots import SCREENSHOTS
 from tests.serving import served
 
 from spinecoach.services import accounts, intake, patients, programs, sessions
@@ -39,7 +40,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "a long demo passphrase 42"
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 DESKTOP = {"width": 1200, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -204,7 +204,8 @@ def log_in() -> Any:
 
 @pytest.fixture
 def screenshot() -> Any:
-    """``screenshot(page, name)``: a small PNG kept under docs/screenshots/ for the README."""
+    """``screenshot(page, name)``: a small PNG (``make screenshots``: under docs/screenshots/ for
+    the README)."""
     return _screenshot
 
 

@@ -13,8 +13,6 @@ import pytest
 from spinecoach.interop.reports import pdf_available
 from spinecoach.store.unit_of_work import UnitOfWork
 
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
-
 
 def _pdf_tools() -> tuple[str, str]:
     if not pdf_available():
