@@ -53,8 +53,10 @@ class Live:
 
 
 @contextmanager
-def live_server(data_dir: Path, recheck_s: float = 5.0) -> Iterator[Live]:
-    authority = MemoryDeviceAuthority()
+def live_server(
+    data_dir: Path, recheck_s: float = 5.0, authority: MemoryDeviceAuthority | None = None
+) -> Iterator[Live]:
+    authority = authority or MemoryDeviceAuthority()
     sink = MemoryRecordingSink()
     router = make_live_router(authority, sink, data_dir)
     router.service.recheck_s = recheck_s
@@ -295,6 +297,37 @@ def test_a_revoked_token_ends_the_stream_and_keeps_the_recording(
     assert closed.value.rcvd.code == 4401
     assert done.ending == "revoked"
     assert done.samples == 20 * 50
+
+
+class ThreadNotingAuthority(MemoryDeviceAuthority):
+    """Tokens in memory; notes the thread of every lookup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+
+    def grant_for(self, token: str) -> Any:
+        self.threads.append(threading.current_thread().name)
+        return super().grant_for(token)
+
+
+def test_while_streaming_the_token_is_looked_up_again_off_the_event_loop(
+    tmp_path: Path, bends: SyntheticRecording
+) -> None:
+    authority = ThreadNotingAuthority()
+    with live_server(tmp_path, recheck_s=0.0, authority=authority) as live:
+        token = authority.issue("p1", "phone")
+        with connect(live.ingest, additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+            ws.send(json.dumps(start_frame_for(bends.recording, 100.0)))
+            ws.recv(timeout=30)
+            for frame in _frames(bends)[:5]:
+                ws.send(json.dumps(frame))
+                assert json.loads(ws.recv(timeout=30))["type"] == "ack"
+    at_connect, *while_streaming = authority.threads
+    assert len(while_streaming) == 5  # one lookup before each frame (recheck_s 0)
+    # the event loop's thread answers the connection; the lookups while streaming run in
+    # the loop's worker threads, so a slow database holds up no other stream
+    assert at_connect not in while_streaming
 
 
 @pytest.mark.slow

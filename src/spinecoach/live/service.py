@@ -1,8 +1,8 @@
 """The live layer's one path from a gateway's messages to the record and the patient's page.
 
 Both transports (WebSocket, MQTT) hand raw messages to :class:`LiveService`: it checks the
-device token (again every ``recheck_s`` while streaming, so a revoked token ends the stream),
-runs one :class:`~spinecoach.live.session.LiveSession` per device, publishes feedback to the
+device token (again every ``recheck_s`` while streaming, so a revoked token ends the stream;
+the WebSocket transport makes that lookup, perhaps a database query, in a worker thread), runs one :class:`~spinecoach.live.session.LiveSession` per device, publishes feedback to the
 patient's :class:`FeedbackChannel` and passes finished recordings to the sink. Nothing here
 waits on I/O: the transports own the sockets.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -124,6 +125,16 @@ class FeedbackChannel:
         self.listeners.discard(q)
 
 
+@dataclass(frozen=True)
+class _TokenCheck:
+    """A stream's token, when it was last looked up (``time.perf_counter``), and whether it
+    still allowed streaming then."""
+
+    token: str
+    checked: float
+    granted: bool
+
+
 class LiveService:
     """Live sessions by device, feedback channels by patient, finished recordings to the sink."""
 
@@ -150,7 +161,8 @@ class LiveService:
         self.frames_accepted = 0
         """Samples frames kept since start (for monitoring the server's load)."""
         self.channels: dict[str, FeedbackChannel] = {}
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self._tokens: dict[str, _TokenCheck] = {}
+        self._tokens_lock = threading.Lock()
         data_dir.mkdir(parents=True, exist_ok=True)
 
     # --- access ---
@@ -186,7 +198,7 @@ class LiveService:
             grant, frame, self.data_dir, settings=self.settings, policy=self.policy
         )
         self.sessions[grant.device_id] = session
-        self._tokens[session.id] = (token or "", time.monotonic())
+        self._tokens[session.id] = _TokenCheck(token or "", time.perf_counter(), granted=True)
         log.info("live session %s started (device %s)", session.id, grant.device_id)
         self._publish_state(session, time.perf_counter())
         started = {"type": "started", "session": session.id}
@@ -196,7 +208,7 @@ class LiveService:
         """One message of a running stream: samples, or the end."""
         if session.ended is not None:
             return Reply([], Closing(4409, f"session ended ({session.ended})"))
-        if not self._still_granted(session):
+        if not self._still_granted(session, received):
             self.close(session, "revoked")
             return Reply([], Closing(4401, "token: revoked; the recording so far is kept"))
         try:
@@ -235,21 +247,45 @@ class LiveService:
         }
         return Reply([json.dumps(summary)], Closing(1000, "end"))
 
-    def _still_granted(self, session: LiveSession) -> bool:
-        token, checked = self._tokens.get(session.id, ("", 0.0))
-        now = time.monotonic()
-        if now - checked < self.recheck_s:
-            return True
-        grant = self.authority.grant_for(token)
-        ok = grant is not None and grant.patient_id == session.grant.patient_id
-        self._tokens[session.id] = (token, now)
-        return ok and grant is not None and "stream" in grant.scopes
+    def recheck_due(self, session: LiveSession) -> bool:
+        """Whether the session's token is to be looked up again before its next frame."""
+        check = self._tokens.get(session.id)
+        return check is not None and time.perf_counter() - check.checked >= self.recheck_s
+
+    def recheck(self, session: LiveSession) -> None:
+        """Look the session's token up again now and keep the verdict for :meth:`handle`.
+
+        The lookup may block (the clinic's authority queries the database): an event loop
+        calls this in a worker thread. A session closed meanwhile is left closed.
+        """
+        check = self._tokens.get(session.id)
+        if check is None:
+            return
+        grant = self.authority.grant_for(check.token)
+        granted = (
+            grant is not None
+            and grant.patient_id == session.grant.patient_id
+            and "stream" in grant.scopes
+        )
+        with self._tokens_lock:
+            if session.id in self._tokens:
+                self._tokens[session.id] = _TokenCheck(check.token, time.perf_counter(), granted)
+
+    def _still_granted(self, session: LiveSession, received: float) -> bool:
+        """The token's verdict for a frame ``received`` then (``time.perf_counter``): a lookup
+        made since counts; else one is made here if due (MQTT, which has no event loop)."""
+        check = self._tokens.get(session.id)
+        if check is not None and check.checked < received and self.recheck_due(session):
+            self.recheck(session)
+            check = self._tokens.get(session.id)
+        return check is not None and check.granted
 
     def close(self, session: LiveSession, ending: Ending) -> FinishedRecording:
         """Finish a session (once): recording closed and analysed, the sink told, pages told."""
         if self.sessions.get(session.grant.device_id) is session:
             del self.sessions[session.grant.device_id]
-        self._tokens.pop(session.id, None)
+        with self._tokens_lock:
+            self._tokens.pop(session.id, None)
         finished = session.finish(ending)
         log.info(
             "live session %s ended (%s): %d samples, %d refused frames",

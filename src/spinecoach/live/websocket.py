@@ -227,7 +227,10 @@ async def _stream(ws: WebSocket, svc: LiveService, session: LiveSession) -> None
             raw = await _receive(ws)
             if raw is None:
                 break
-            reply = svc.handle(session, raw, time.perf_counter())
+            received = time.perf_counter()
+            if svc.recheck_due(session):  # the token's lookup may query a database: not here
+                await asyncio.to_thread(svc.recheck, session)
+            reply = svc.handle(session, raw, received)
             if not await _send_all(ws, reply.messages):
                 break  # the gateway has gone while its frame was handled: a drop
             if reply.closing is not None:
