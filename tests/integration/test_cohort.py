@@ -86,8 +86,8 @@ def cluster() -> Iterator[str]:
 
     with (
         dask.config.set(DASK_SETTINGS),
-        LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        LocalCluster(  # any free port for its web server (None still takes 8787)
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as local,
     ):
         yield local.scheduler_address
@@ -307,7 +307,7 @@ def test_a_cluster_with_dasks_default_malloc_setting_is_noticed() -> None:
     with (
         dask.config.set(default),  # as Dask ships it (the module's cluster set it aside)
         LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
         ) as local,
         make_executor(scheduler=local.scheduler_address) as executor,
     ):
