@@ -2,7 +2,8 @@
 
 Both transports (WebSocket, MQTT) hand raw messages to :class:`LiveService`: it checks the
 device token (again every ``recheck_s`` while streaming, so a revoked token ends the stream;
-the WebSocket transport makes that lookup, perhaps a database query, in a worker thread), runs one :class:`~spinecoach.live.session.LiveSession` per device, publishes feedback to the
+the WebSocket transport makes that lookup, perhaps a database query, in a worker thread),
+runs one :class:`~spinecoach.live.session.LiveSession` per device, publishes feedback to the
 patient's :class:`FeedbackChannel` and passes finished recordings to the sink. Nothing here
 waits on I/O: the transports own the sockets.
 """
@@ -261,6 +262,7 @@ class LiveService:
         check = self._tokens.get(session.id)
         if check is None:
             return
+        started = time.perf_counter()  # the verdict is the token's state from then on
         grant = self.authority.grant_for(check.token)
         granted = (
             grant is not None
@@ -269,7 +271,7 @@ class LiveService:
         )
         with self._tokens_lock:
             if session.id in self._tokens:
-                self._tokens[session.id] = _TokenCheck(check.token, time.perf_counter(), granted)
+                self._tokens[session.id] = _TokenCheck(check.token, started, granted)
 
     def _still_granted(self, session: LiveSession, received: float) -> bool:
         """The token's verdict for a frame ``received`` then (``time.perf_counter``): a lookup
